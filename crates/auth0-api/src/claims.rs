@@ -1,0 +1,323 @@
+//! Verified access-token claims.
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use crate::error::{Error, ErrorKind};
+use crate::time::UnixTime;
+
+/// The verified claims of an access token: cheap to clone (shared behind an `Arc`), with
+/// typed access to the registered claims and `get::<T>()` for custom ones.
+///
+/// Only produced by the verifier, after the signature and every claim check passed.
+#[derive(Clone)]
+pub struct Claims {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    map: Map<String, Value>,
+    exp: u64,
+    nbf: Option<u64>,
+    iat: Option<u64>,
+}
+
+/// Why claims could not be read into a type.
+#[derive(Debug)]
+pub struct ClaimsError {
+    inner: serde_json::Error,
+}
+
+impl fmt::Display for ClaimsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "claims do not match the requested type: {}", self.inner)
+    }
+}
+
+impl std::error::Error for ClaimsError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.inner)
+    }
+}
+
+/// Reads a JWT `NumericDate`: a non-negative JSON number, fractions truncated.
+pub(crate) fn numeric_date(v: &Value) -> Option<u64> {
+    match v {
+        Value::Number(n) => n.as_u64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.is_finite() && *f >= 0.0 && *f < 1.0e15)
+                .map(|f| f as u64)
+        }),
+        _ => None,
+    }
+}
+
+fn date_claim(map: &Map<String, Value>, name: &'static str) -> Result<Option<u64>, Error> {
+    match map.get(name) {
+        None => Ok(None),
+        Some(v) => numeric_date(v)
+            .map(Some)
+            .ok_or_else(|| Error::new(ErrorKind::InvalidClaim).with_detail(name)),
+    }
+}
+
+impl Claims {
+    /// Wraps a decoded payload, reading the time claims. Fails on a time claim that is not
+    /// a NumericDate, or a missing `exp`.
+    pub(crate) fn from_payload(map: Map<String, Value>) -> Result<Self, Error> {
+        let exp = date_claim(&map, "exp")?
+            .ok_or_else(|| Error::new(ErrorKind::MissingClaim).with_detail("exp"))?;
+        let nbf = date_claim(&map, "nbf")?;
+        let iat = date_claim(&map, "iat")?;
+        Ok(Self {
+            inner: Arc::new(Inner { map, exp, nbf, iat }),
+        })
+    }
+
+    /// Checks `exp` and `nbf` against `now` with `leeway` seconds of clock skew.
+    pub(crate) fn check_times(&self, now: UnixTime, leeway: u64) -> Result<(), Error> {
+        let now = now.as_secs();
+        if now >= self.inner.exp.saturating_add(leeway) {
+            return Err(ErrorKind::Expired.into());
+        }
+        if let Some(nbf) = self.inner.nbf {
+            if nbf > now.saturating_add(leeway) {
+                return Err(ErrorKind::NotYetValid.into());
+            }
+        }
+        Ok(())
+    }
+
+    /// The subject (`sub`), when it is a string.
+    pub fn sub(&self) -> Option<&str> {
+        self.str("sub")
+    }
+
+    /// The issuer (`iss`). Always present on verified claims.
+    pub fn iss(&self) -> &str {
+        self.str("iss").unwrap_or_default()
+    }
+
+    /// The audiences (`aud`), whether the token carries a string or an array.
+    pub fn audiences(&self) -> impl Iterator<Item = &str> {
+        strings(self.inner.map.get("aud"), false)
+    }
+
+    /// Expiry (`exp`), seconds since the epoch.
+    pub fn exp(&self) -> u64 {
+        self.inner.exp
+    }
+
+    /// Issued-at (`iat`), seconds since the epoch.
+    pub fn iat(&self) -> Option<u64> {
+        self.inner.iat
+    }
+
+    /// Not-before (`nbf`), seconds since the epoch.
+    pub fn nbf(&self) -> Option<u64> {
+        self.inner.nbf
+    }
+
+    /// The authorized party (`azp`), or `client_id` (RFC 9068) when `azp` is absent.
+    pub fn client_id(&self) -> Option<&str> {
+        self.str("azp").or_else(|| self.str("client_id"))
+    }
+
+    /// The scopes: the space-delimited `scope` claim (an array of strings is accepted too).
+    pub fn scopes(&self) -> impl Iterator<Item = &str> {
+        strings(self.inner.map.get("scope"), true)
+    }
+
+    /// Whether `scope` is among [`Claims::scopes`].
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes().any(|s| s == scope)
+    }
+
+    /// Auth0 RBAC permissions: the `permissions` array.
+    pub fn permissions(&self) -> impl Iterator<Item = &str> {
+        strings(self.inner.map.get("permissions"), false)
+    }
+
+    /// Whether `permission` is among [`Claims::permissions`].
+    pub fn has_permission(&self, permission: &str) -> bool {
+        self.permissions().any(|p| p == permission)
+    }
+
+    /// The DPoP binding (`cnf.jkt`, RFC 9449 §6.1), when the token is bound.
+    pub fn jkt(&self) -> Option<&str> {
+        self.inner
+            .map
+            .get("cnf")
+            .and_then(|c| c.get("jkt"))
+            .and_then(Value::as_str)
+    }
+
+    /// Whether the token carries a `cnf` confirmation claim at all.
+    pub(crate) fn has_cnf(&self) -> bool {
+        self.inner.map.contains_key("cnf")
+    }
+
+    /// A claim deserialized into `T`; `None` when absent or of another shape.
+    pub fn get<T: DeserializeOwned>(&self, name: &str) -> Option<T> {
+        self.inner
+            .map
+            .get(name)
+            .and_then(|v| T::deserialize(v).ok())
+    }
+
+    /// A claim as raw JSON.
+    pub fn get_value(&self, name: &str) -> Option<&Value> {
+        self.inner.map.get(name)
+    }
+
+    /// Whether the claim `name` is present (and not `null`).
+    pub fn contains(&self, name: &str) -> bool {
+        self.inner.map.get(name).is_some_and(|v| !v.is_null())
+    }
+
+    /// All claims as a JSON object.
+    pub fn as_map(&self) -> &Map<String, Value> {
+        &self.inner.map
+    }
+
+    /// The whole payload deserialized into the caller's own type.
+    pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, ClaimsError> {
+        T::deserialize(&self.inner.map).map_err(|inner| ClaimsError { inner })
+    }
+
+    fn str(&self, name: &str) -> Option<&str> {
+        self.inner.map.get(name).and_then(Value::as_str)
+    }
+}
+
+/// Strings from a claim that is a string (space-delimited when `split`) or an array of
+/// strings; other shapes yield nothing.
+fn strings(v: Option<&Value>, split: bool) -> impl Iterator<Item = &str> {
+    let (single, array): (Option<&str>, &[Value]) = match v {
+        Some(Value::String(s)) => (Some(s), &[]),
+        Some(Value::Array(a)) => (None, a),
+        _ => (None, &[]),
+    };
+    let from_string = single.into_iter().flat_map(move |s| {
+        let parts: Box<dyn Iterator<Item = &str>> = if split {
+            Box::new(s.split(' ').filter(|p| !p.is_empty()))
+        } else {
+            Box::new(std::iter::once(s))
+        };
+        parts
+    });
+    from_string.chain(array.iter().filter_map(Value::as_str))
+}
+
+impl fmt::Debug for Claims {
+    /// Shows the registered claims only; custom claims may hold personal data.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Claims")
+            .field("iss", &self.iss())
+            .field("sub", &self.sub())
+            .field("aud", &self.audiences().collect::<Vec<_>>())
+            .field("exp", &self.inner.exp)
+            .field("scope", &self.scopes().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+    use serde_json::json;
+
+    fn claims(v: Value) -> Result<Claims, Error> {
+        match v {
+            Value::Object(m) => Claims::from_payload(m),
+            _ => Err(ErrorKind::MalformedToken.into()),
+        }
+    }
+
+    #[test]
+    fn registered_claims() {
+        let c = claims(json!({"iss":"https://i/","sub":"u1","aud":["a","b"],"exp":100,"iat":50.7,
+            "scope":"read:data  write:data","permissions":["p1",3,"p2"],"cnf":{"jkt":"abc"},"azp":"c1"}))
+        .map_err(|e| e.kind());
+        let Ok(c) = c else { panic!("{c:?}") };
+        assert_eq!(c.sub(), Some("u1"));
+        assert_eq!(c.iss(), "https://i/");
+        assert_eq!(c.audiences().collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(c.exp(), 100);
+        assert_eq!(c.iat(), Some(50));
+        assert_eq!(c.scopes().collect::<Vec<_>>(), ["read:data", "write:data"]);
+        assert!(c.has_scope("write:data") && !c.has_scope("read"));
+        assert_eq!(c.permissions().collect::<Vec<_>>(), ["p1", "p2"]);
+        assert!(c.has_permission("p2"));
+        assert_eq!(c.jkt(), Some("abc"));
+        assert_eq!(c.client_id(), Some("c1"));
+        assert_eq!(c.get::<String>("sub").as_deref(), Some("u1"));
+        assert_eq!(c.get::<u64>("sub"), None);
+        assert!(c.contains("cnf") && !c.contains("nope"));
+    }
+
+    #[test]
+    fn scope_as_array_and_single_audience() {
+        let c = claims(json!({"exp":1,"aud":"x","scope":["a","b"]})).map_err(|e| e.kind());
+        let Ok(c) = c else { panic!() };
+        assert_eq!(c.scopes().collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(c.audiences().collect::<Vec<_>>(), ["x"]);
+        assert_eq!(c.permissions().count(), 0);
+        assert_eq!(c.jkt(), None);
+    }
+
+    #[test]
+    fn bad_time_claims() {
+        let kind = |v| claims(v).map(|_| ()).map_err(|e| e.kind());
+        assert_eq!(kind(json!({"iat":1})), Err(ErrorKind::MissingClaim));
+        assert_eq!(kind(json!({"exp":"1"})), Err(ErrorKind::InvalidClaim));
+        assert_eq!(kind(json!({"exp":-1})), Err(ErrorKind::InvalidClaim));
+        assert_eq!(kind(json!({"exp":1,"nbf":null})), Err(ErrorKind::InvalidClaim));
+        assert_eq!(kind(json!({"exp":1,"iat":true})), Err(ErrorKind::InvalidClaim));
+        assert_eq!(kind(json!({"exp":1e300})), Err(ErrorKind::InvalidClaim));
+    }
+
+    #[test]
+    fn time_checks_with_leeway() {
+        let Ok(c) = claims(json!({"exp":100,"nbf":50})) else { panic!() };
+        let at = |s| c.check_times(UnixTime::from_secs(s), 0).map_err(|e| e.kind());
+        assert_eq!(at(99), Ok(()));
+        assert_eq!(at(100), Err(ErrorKind::Expired));
+        assert_eq!(at(49), Err(ErrorKind::NotYetValid));
+        assert_eq!(at(50), Ok(()));
+        assert_eq!(c.check_times(UnixTime::from_secs(104), 5).map_err(|e| e.kind()), Ok(()));
+        assert_eq!(c.check_times(UnixTime::from_secs(45), 5).map_err(|e| e.kind()), Ok(()));
+        assert_eq!(
+            c.check_times(UnixTime::from_secs(105), 5).map_err(|e| e.kind()),
+            Err(ErrorKind::Expired)
+        );
+    }
+
+    #[test]
+    fn deserialize_into_user_type() {
+        #[derive(Deserialize)]
+        struct Mine {
+            sub: String,
+            org_id: Option<String>,
+        }
+        let Ok(c) = claims(json!({"exp":1,"sub":"s","org_id":"o"})) else { panic!() };
+        let m: Mine = c.deserialize().map_err(|e| e.to_string()).unwrap_or(Mine { sub: String::new(), org_id: None });
+        assert_eq!((m.sub.as_str(), m.org_id.as_deref()), ("s", Some("o")));
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Needs {
+            tenant: String,
+        }
+        assert!(c.deserialize::<Needs>().is_err());
+    }
+
+    #[test]
+    fn debug_omits_custom_claims() {
+        let Ok(c) = claims(json!({"exp":1,"sub":"s","email":"secret@example.com"})) else { panic!() };
+        assert!(!format!("{c:?}").contains("secret@example.com"));
+    }
+}

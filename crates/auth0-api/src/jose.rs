@@ -1,0 +1,158 @@
+//! Strict decoding shared by access tokens and DPoP proofs: base64url without padding and
+//! JSON objects without duplicate members.
+
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+/// Decodes unpadded base64url, refusing padding, other alphabets, whitespace and
+/// non-canonical trailing bits.
+pub(crate) fn b64_decode(input: &[u8]) -> Option<Vec<u8>> {
+    URL_SAFE_NO_PAD.decode(input).ok()
+}
+
+/// Encodes unpadded base64url.
+pub(crate) fn b64_encode(input: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(input)
+}
+
+/// Parses a JSON object, refusing duplicate member names at any depth, trailing data and
+/// non-object documents.
+pub(crate) fn parse_object(bytes: &[u8]) -> Option<Map<String, Value>> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = StrictValue.deserialize(&mut de).ok()?;
+    de.end().ok()?;
+    match value {
+        Value::Object(map) => Some(map),
+        _ => None,
+    }
+}
+
+/// A `serde_json::Value` seed that fails on duplicate object members.
+struct StrictValue;
+
+impl<'de> DeserializeSeed<'de> for StrictValue {
+    type Value = Value;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for StrictValue {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+        while let Some(v) = seq.next_element_seed(StrictValue)? {
+            out.push(v);
+        }
+        Ok(Value::Array(out))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let value = map.next_value_seed(StrictValue)?;
+            if out.insert(key, value).is_some() {
+                return Err(de::Error::custom("duplicate member"));
+            }
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+/// Splits a compact JWS into its three segments, refusing anything but exactly two dots.
+pub(crate) fn split_compact(token: &str) -> Option<(&str, &str, &str)> {
+    let mut parts = token.splitn(4, '.');
+    let header = parts.next()?;
+    let payload = parts.next()?;
+    let signature = parts.next()?;
+    if parts.next().is_some() || header.is_empty() || payload.is_empty() {
+        return None;
+    }
+    Some((header, payload, signature))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64url_is_strict() {
+        assert_eq!(b64_decode(b"aGk").as_deref(), Some(&b"hi"[..]));
+        assert!(b64_decode(b"aGk=").is_none(), "padding");
+        assert!(b64_decode(b"aG+k").is_none(), "standard alphabet");
+        assert!(b64_decode(b"aG/k").is_none(), "standard alphabet");
+        assert!(b64_decode(b"aG k").is_none(), "whitespace");
+        assert!(b64_decode(b"aGl").is_none(), "non-canonical trailing bits");
+        assert!(b64_decode(b"a").is_none(), "impossible length");
+        assert_eq!(b64_decode(b"").as_deref(), Some(&b""[..]));
+        assert_eq!(b64_encode(b"\xfb\xff"), "-_8");
+    }
+
+    #[test]
+    fn json_objects_are_strict() {
+        assert!(parse_object(br#"{"a":1,"b":{"c":[1,2]}}"#).is_some());
+        assert!(parse_object(br#"{"a":1,"a":2}"#).is_none(), "duplicate");
+        assert!(parse_object(br#"{"a":{"b":1,"b":1}}"#).is_none(), "nested duplicate");
+        assert!(parse_object(br#"{"a":[{"b":1,"b":1}]}"#).is_none(), "duplicate in array");
+        assert!(parse_object(br#"{"a":1}x"#).is_none(), "trailing garbage");
+        assert!(parse_object(br#"{"a":1}{}"#).is_none(), "two documents");
+        assert!(parse_object(br#"[1]"#).is_none(), "not an object");
+        assert!(parse_object(br#""s""#).is_none());
+        assert!(parse_object(b"{\"a\":\"\xff\"}").is_none(), "invalid utf-8");
+        assert!(parse_object(b"").is_none());
+        let deep = "[".repeat(10_000) + &"]".repeat(10_000);
+        assert!(parse_object(format!("{{\"a\":{deep}}}").as_bytes()).is_none(), "depth");
+    }
+
+    #[test]
+    fn compact_split() {
+        assert_eq!(split_compact("a.b.c"), Some(("a", "b", "c")));
+        assert_eq!(split_compact("a.b."), Some(("a", "b", "")));
+        assert!(split_compact("a.b").is_none());
+        assert!(split_compact("a.b.c.d").is_none());
+        assert!(split_compact(".b.c").is_none());
+        assert!(split_compact("a..c").is_none());
+    }
+}

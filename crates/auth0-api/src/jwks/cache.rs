@@ -1,0 +1,374 @@
+//! The key cache: an immutable snapshot of parsed keys read without locks, refreshed by one
+//! fetch at a time (single-flight), ahead of expiry, on an unknown `kid` (rate-limited), and
+//! kept through issuer outages (stale-if-error).
+//!
+//! No lock is held across a network call: the fetch runs in its own task and concurrent
+//! callers share its result through a [`Shared`] future.
+
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use arc_swap::ArcSwapOption;
+use futures_util::FutureExt as _;
+use futures_util::future::{BoxFuture, Shared};
+use serde_json::Value;
+use url::Url;
+
+use super::discovery::{Metadata, discover};
+use super::fetch::{FetchError, Fetcher};
+use crate::issuer::Issuer;
+use crate::jwk::{AlgSet, Algorithm, PublicKey};
+use crate::time::{Clock, UnixTime};
+
+/// Timing and size rules for the cache.
+#[derive(Clone, Debug)]
+pub(crate) struct CachePolicy {
+    /// Bounds applied to the issuer's `Cache-Control: max-age`.
+    pub(crate) min_ttl: Duration,
+    pub(crate) max_ttl: Duration,
+    /// TTL when the issuer sends no `max-age`.
+    pub(crate) default_ttl: Duration,
+    /// At most one refetch per this interval is caused by unknown `kid`s.
+    pub(crate) unknown_kid_cooldown: Duration,
+    /// How long past expiry the last good keys stay usable while the issuer fails.
+    pub(crate) stale_if_error: Duration,
+    /// After a failed fetch, no new fetch starts for this long.
+    pub(crate) retry_backoff: Duration,
+    /// Keys beyond this many in one JWKS are ignored.
+    pub(crate) max_keys: usize,
+}
+
+impl Default for CachePolicy {
+    fn default() -> Self {
+        Self {
+            min_ttl: Duration::from_secs(60),
+            max_ttl: Duration::from_secs(24 * 3600),
+            default_ttl: Duration::from_secs(600),
+            unknown_kid_cooldown: Duration::from_secs(30),
+            stale_if_error: Duration::from_secs(24 * 3600),
+            retry_backoff: Duration::from_secs(1),
+            max_keys: 64,
+        }
+    }
+}
+
+/// One loaded JWKS: parsed keys plus the issuer they verify for. Immutable.
+pub(crate) struct Snapshot {
+    /// The issuer tokens must carry (discovery's value, canonical).
+    pub(crate) issuer: Arc<str>,
+    keys: Vec<Arc<PublicKey>>,
+    refresh_at: UnixTime,
+    expires_at: UnixTime,
+    stale_until: UnixTime,
+    generation: u64,
+}
+
+impl fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Snapshot")
+            .field("issuer", &self.issuer)
+            .field("keys", &self.keys)
+            .field("expires_at", &self.expires_at)
+            .field("generation", &self.generation)
+            .finish()
+    }
+}
+
+impl Snapshot {
+    /// The key for `kid`; without a `kid`, the only key whose type fits `alg`.
+    pub(crate) fn find(&self, kid: Option<&str>, alg: Algorithm) -> Option<&Arc<PublicKey>> {
+        match kid {
+            Some(kid) => self.keys.iter().find(|k| k.kid() == Some(kid)),
+            None => {
+                let mut fitting = self.keys.iter().filter(|k| k.fits_type(alg));
+                let only = fitting.next()?;
+                fitting.next().is_none().then_some(only)
+            }
+        }
+    }
+
+    /// Whether `key` (the very same parsed key) is still in this JWKS.
+    pub(crate) fn contains(&self, key: &Arc<PublicKey>) -> bool {
+        self.keys.iter().any(|k| Arc::ptr_eq(k, key))
+    }
+
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.keys.len()
+    }
+}
+
+type SharedFetch = Shared<BoxFuture<'static, Result<Arc<Snapshot>, FetchError>>>;
+
+#[derive(Default)]
+struct State {
+    inflight: Option<SharedFetch>,
+    last_forced: Option<UnixTime>,
+    last_failure: Option<(UnixTime, FetchError)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reason {
+    /// No usable keys: the caller waits.
+    Required,
+    /// Keys are due for refresh; nobody waits.
+    Background,
+    /// A token names a `kid` the snapshot lacks.
+    UnknownKid,
+}
+
+enum Started {
+    Ready(Arc<Snapshot>),
+    Pending(SharedFetch),
+    Refused(Option<FetchError>),
+}
+
+/// Discovery metadata with its expiry.
+struct CachedMetadata {
+    metadata: Metadata,
+    expires_at: UnixTime,
+}
+
+/// Keys and metadata of one issuer.
+pub(crate) struct KeyCache {
+    issuer: Issuer,
+    fixed_jwks_uri: Option<Url>,
+    fetcher: Fetcher,
+    clock: Arc<dyn Clock>,
+    algs: AlgSet,
+    policy: CachePolicy,
+    snapshot: ArcSwapOption<Snapshot>,
+    metadata: ArcSwapOption<CachedMetadata>,
+    state: Mutex<State>,
+}
+
+impl fmt::Debug for KeyCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyCache")
+            .field("issuer", &self.issuer)
+            .field("fixed_jwks_uri", &self.fixed_jwks_uri.as_ref().map(Url::as_str))
+            .field("policy", &self.policy)
+            .finish_non_exhaustive()
+    }
+}
+
+impl KeyCache {
+    pub(crate) fn new(
+        issuer: Issuer,
+        fixed_jwks_uri: Option<Url>,
+        fetcher: Fetcher,
+        clock: Arc<dyn Clock>,
+        algs: AlgSet,
+        policy: CachePolicy,
+    ) -> Self {
+        Self {
+            issuer,
+            fixed_jwks_uri,
+            fetcher,
+            clock,
+            algs,
+            policy,
+            snapshot: ArcSwapOption::empty(),
+            metadata: ArcSwapOption::empty(),
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    pub(crate) fn issuer(&self) -> &Issuer {
+        &self.issuer
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // The lock guards plain data and is never held across an await or a call that can
+        // panic, so a poisoned lock still holds consistent data.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A usable snapshot: the current one while it is fresh or within stale-if-error (a
+    /// refresh is started in the background when due), else the result of a fetch.
+    pub(crate) async fn snapshot(self: &Arc<Self>) -> Result<Arc<Snapshot>, FetchError> {
+        let now = self.clock.now();
+        let seen = self.snapshot.load_full();
+        if let Some(s) = &seen {
+            if now < s.stale_until {
+                if now >= s.refresh_at && tokio::runtime::Handle::try_current().is_ok() {
+                    // Spawned: runs to completion without anyone waiting.
+                    let _ = self.start(Reason::Background, Some(s.generation));
+                }
+                return Ok(s.clone());
+            }
+        }
+        match self.start(Reason::Required, seen.map(|s| s.generation)) {
+            Started::Ready(s) => Ok(s),
+            Started::Pending(f) => f.await,
+            Started::Refused(e) => Err(e.unwrap_or(FetchError::Aborted)),
+        }
+    }
+
+    /// Refreshes because a token named a `kid` that `seen` lacks. Returns the new snapshot,
+    /// or `None` when the cooldown forbids a fetch now or the fetch failed.
+    pub(crate) async fn refresh_for_unknown_kid(self: &Arc<Self>, seen: u64) -> Option<Arc<Snapshot>> {
+        match self.start(Reason::UnknownKid, Some(seen)) {
+            Started::Ready(s) => Some(s),
+            Started::Pending(f) => f.await.ok(),
+            Started::Refused(_) => None,
+        }
+    }
+
+    fn start(self: &Arc<Self>, reason: Reason, seen: Option<u64>) -> Started {
+        let now = self.clock.now();
+        let mut st = self.state();
+        // Someone else refreshed since the caller looked: that result is the answer.
+        if let Some(current) = self.snapshot.load_full() {
+            if Some(current.generation) != seen && reason != Reason::Background {
+                return Started::Ready(current);
+            }
+        }
+        if let Some(f) = &st.inflight {
+            return Started::Pending(f.clone());
+        }
+        let in_backoff = st
+            .last_failure
+            .as_ref()
+            .filter(|(at, _)| now < at.saturating_add(self.policy.retry_backoff));
+        if let Some((_, e)) = in_backoff {
+            return Started::Refused(Some(e.clone()));
+        }
+        if reason == Reason::UnknownKid {
+            let cooling = st
+                .last_forced
+                .is_some_and(|at| now < at.saturating_add(self.policy.unknown_kid_cooldown));
+            if cooling {
+                return Started::Refused(None);
+            }
+            st.last_forced = Some(now);
+        }
+
+        let this = Arc::clone(self);
+        let task = async move {
+            let result = this.fetch().await.map(Arc::new);
+            let mut st = this.state();
+            match &result {
+                Ok(s) => {
+                    this.snapshot.store(Some(Arc::clone(s)));
+                    st.last_failure = None;
+                }
+                Err(e) => {
+                    tracing::warn!(issuer = %this.issuer, error = %e, "signing keys could not be fetched");
+                    st.last_failure = Some((this.clock.now(), e.clone()));
+                }
+            }
+            st.inflight = None;
+            result
+        };
+        let fut: BoxFuture<'static, Result<Arc<Snapshot>, FetchError>> =
+            match tokio::runtime::Handle::try_current() {
+                Ok(rt) => {
+                    let handle = rt.spawn(task);
+                    async move { handle.await.unwrap_or(Err(FetchError::Aborted)) }.boxed()
+                }
+                Err(_) => task.boxed(),
+            };
+        let shared = fut.shared();
+        st.inflight = Some(shared.clone());
+        Started::Pending(shared)
+    }
+
+    /// The issuer's metadata, from cache while fresh; stale metadata is kept when
+    /// discovery fails.
+    pub(crate) async fn metadata(&self) -> Result<Metadata, FetchError> {
+        let now = self.clock.now();
+        let cached = self.metadata.load_full();
+        if let Some(c) = &cached {
+            if now < c.expires_at {
+                return Ok(c.metadata.clone());
+            }
+        }
+        match discover(&self.fetcher, &self.issuer).await {
+            Ok((metadata, max_age)) => {
+                let ttl = self.ttl(max_age);
+                self.metadata.store(Some(Arc::new(CachedMetadata {
+                    metadata: metadata.clone(),
+                    expires_at: now.saturating_add(ttl),
+                })));
+                Ok(metadata)
+            }
+            Err(e) => match cached {
+                Some(c) => {
+                    tracing::warn!(issuer = %self.issuer, error = %e, "discovery failed; keeping the last metadata");
+                    Ok(c.metadata.clone())
+                }
+                None => Err(e),
+            },
+        }
+    }
+
+    fn ttl(&self, max_age: Option<Duration>) -> Duration {
+        max_age
+            .unwrap_or(self.policy.default_ttl)
+            .clamp(self.policy.min_ttl, self.policy.max_ttl)
+    }
+
+    async fn fetch(&self) -> Result<Snapshot, FetchError> {
+        let (issuer, jwks_uri): (Arc<str>, Url) = match &self.fixed_jwks_uri {
+            Some(uri) => (Arc::from(self.issuer.as_str()), uri.clone()),
+            None => {
+                let m = self.metadata().await?;
+                (m.issuer, m.jwks_uri)
+            }
+        };
+        let fetched = self.fetcher.get_json(&jwks_uri).await?;
+        let now = self.clock.now();
+        let Some(Value::Array(entries)) = fetched.json.get("keys") else {
+            return Err(FetchError::MissingMember("keys"));
+        };
+        if entries.len() > self.policy.max_keys {
+            tracing::warn!(issuer = %self.issuer, count = entries.len(), cap = self.policy.max_keys, "JWKS has too many keys; ignoring the rest");
+        }
+        let previous = self.snapshot.load_full();
+        let mut keys: Vec<Arc<PublicKey>> = Vec::new();
+        for entry in entries.iter().take(self.policy.max_keys) {
+            let Value::Object(jwk) = entry else {
+                tracing::warn!(issuer = %self.issuer, "JWKS entry is not an object; skipped");
+                continue;
+            };
+            let key = match PublicKey::from_jwk(jwk, self.algs) {
+                Ok(k) => k,
+                Err(e) => {
+                    let kid = jwk.get("kid").and_then(Value::as_str).unwrap_or("");
+                    tracing::warn!(issuer = %self.issuer, kid, reason = %e, "unusable JWK skipped");
+                    continue;
+                }
+            };
+            if keys.iter().any(|k| k.kid().is_some() && k.kid() == key.kid()) {
+                tracing::warn!(issuer = %self.issuer, kid = key.kid().unwrap_or(""), "duplicate kid in JWKS; keeping the first");
+                continue;
+            }
+            // Keep the already-parsed key when it did not change, so that verified-token
+            // cache entries made with it stay valid.
+            let reused = previous
+                .as_ref()
+                .and_then(|p| p.keys.iter().find(|old| old.same_key(&key)).cloned());
+            keys.push(reused.unwrap_or_else(|| Arc::new(key)));
+        }
+        if keys.is_empty() {
+            return Err(FetchError::NoUsableKeys);
+        }
+        let ttl = self.ttl(fetched.max_age);
+        let expires_at = now.saturating_add(ttl);
+        tracing::debug!(issuer = %self.issuer, keys = keys.len(), ttl_secs = ttl.as_secs(), "JWKS loaded");
+        Ok(Snapshot {
+            issuer,
+            keys,
+            refresh_at: now.saturating_add(ttl.mul_f64(0.75)),
+            expires_at,
+            stale_until: expires_at.saturating_add(self.policy.stale_if_error),
+            generation: previous.map_or(1, |p| p.generation + 1),
+        })
+    }
+}

@@ -1,0 +1,128 @@
+//! Compact JWS (RFC 7515 §7.1) decoding: one pass over the token, strict base64url and
+//! JSON, `alg` resolved against an allowlist before any key is touched.
+
+use serde_json::{Map, Value};
+
+use crate::jose::{b64_decode, parse_object, split_compact};
+use crate::jwk::{AlgSet, Algorithm};
+
+/// Why a compact JWS could not be decoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum JwsError {
+    /// Not three segments of strict base64url, or a header/payload that is not a strict
+    /// JSON object.
+    Malformed,
+    /// `alg` missing, unknown, `none`, symmetric, or outside the allowlist.
+    Algorithm,
+    /// `crit` present (no extension is understood here).
+    Critical,
+}
+
+/// A decoded, not yet verified, compact JWS.
+pub(crate) struct Decoded<'a> {
+    pub(crate) alg: Algorithm,
+    pub(crate) header: Map<String, Value>,
+    pub(crate) payload: Map<String, Value>,
+    pub(crate) signing_input: &'a str,
+    pub(crate) signature: Vec<u8>,
+}
+
+impl Decoded<'_> {
+    /// A string header member; `Err` when present but not a string.
+    pub(crate) fn header_str(&self, name: &str) -> Result<Option<&str>, JwsError> {
+        match self.header.get(name) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(JwsError::Malformed),
+        }
+    }
+}
+
+/// Decodes `token`, checking `alg` against `allowed` and refusing any `crit`.
+pub(crate) fn decode(token: &str, allowed: AlgSet) -> Result<Decoded<'_>, JwsError> {
+    let (h, p, s) = split_compact(token).ok_or(JwsError::Malformed)?;
+    let header = b64_decode(h.as_bytes())
+        .and_then(|b| parse_object(&b))
+        .ok_or(JwsError::Malformed)?;
+    let alg = match header.get("alg") {
+        Some(Value::String(a)) => Algorithm::from_name(a).ok_or(JwsError::Algorithm)?,
+        _ => return Err(JwsError::Algorithm),
+    };
+    if !allowed.contains(alg) {
+        return Err(JwsError::Algorithm);
+    }
+    if header.contains_key("crit") {
+        return Err(JwsError::Critical);
+    }
+    let payload = b64_decode(p.as_bytes())
+        .and_then(|b| parse_object(&b))
+        .ok_or(JwsError::Malformed)?;
+    let signature = b64_decode(s.as_bytes()).ok_or(JwsError::Malformed)?;
+    if signature.is_empty() {
+        return Err(JwsError::Malformed);
+    }
+    let signing_input = &token[..h.len() + 1 + p.len()];
+    Ok(Decoded {
+        alg,
+        header,
+        payload,
+        signing_input,
+        signature,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jose::b64_encode;
+
+    fn jws(header: &str, payload: &str, sig: &[u8]) -> String {
+        format!(
+            "{}.{}.{}",
+            b64_encode(header.as_bytes()),
+            b64_encode(payload.as_bytes()),
+            b64_encode(sig)
+        )
+    }
+
+    fn err(token: &str) -> Option<JwsError> {
+        decode(token, AlgSet::all()).err()
+    }
+
+    #[test]
+    fn decodes() {
+        let t = jws(r#"{"alg":"ES256","kid":"k"}"#, r#"{"sub":"x"}"#, b"sig");
+        let Ok(d) = decode(&t, AlgSet::all()) else { panic!() };
+        assert_eq!(d.alg, Algorithm::ES256);
+        assert_eq!(d.header_str("kid"), Ok(Some("k")));
+        assert_eq!(d.payload["sub"], "x");
+        assert_eq!(d.signature, b"sig");
+        assert_eq!(d.signing_input, &t[..t.rfind('.').unwrap_or(0)]);
+    }
+
+    #[test]
+    fn refuses() {
+        use JwsError::*;
+        let p = r#"{"sub":"x"}"#;
+        assert_eq!(err(&jws(r#"{"alg":"none"}"#, p, b"s")), Some(Algorithm));
+        assert_eq!(err(&jws(r#"{"alg":"HS256"}"#, p, b"s")), Some(Algorithm));
+        assert_eq!(err(&jws(r#"{"alg":"rs256"}"#, p, b"s")), Some(Algorithm));
+        assert_eq!(err(&jws(r#"{"alg":1}"#, p, b"s")), Some(Algorithm));
+        assert_eq!(err(&jws(r#"{}"#, p, b"s")), Some(Algorithm));
+        assert_eq!(err(&jws(r#"{"alg":"RS256","crit":["exp"]}"#, p, b"s")), Some(Critical));
+        assert_eq!(err(&jws(r#"{"alg":"RS256","crit":[]}"#, p, b"s")), Some(Critical));
+        assert_eq!(err(&jws(r#"{"alg":"RS256","alg":"RS256"}"#, p, b"s")), Some(Malformed));
+        assert_eq!(err(&jws(r#"{"alg":"RS256"}"#, r#"{"a":1,"a":2}"#, b"s")), Some(Malformed));
+        assert_eq!(err(&jws(r#"{"alg":"RS256"}"#, r#"{"a":1} x"#, b"s")), Some(Malformed));
+        assert_eq!(err(&jws(r#"{"alg":"RS256"}"#, "[]", b"s")), Some(Malformed));
+        assert_eq!(err(&jws(r#"{"alg":"RS256"}"#, p, b"")), Some(Malformed));
+        assert_eq!(err("a.b"), Some(Malformed));
+        assert_eq!(err("a.b.c.d"), Some(Malformed));
+        let good = jws(r#"{"alg":"RS256"}"#, p, b"s");
+        assert_eq!(err(&good.replacen('.', "=.", 1)), Some(Malformed), "padding");
+        assert_eq!(err(&format!("{good}*")), Some(Malformed), "non-base64url");
+        assert_eq!(err(&format!("+{good}")), Some(Malformed), "non-base64url");
+        let only_es: AlgSet = [crate::jwk::Algorithm::ES256].into_iter().collect();
+        assert_eq!(decode(&good, only_es).err(), Some(Algorithm), "outside allowlist");
+    }
+}
