@@ -11,6 +11,7 @@ use crate::dpop::{DpopMode, NonceConfig};
 use crate::replay::{MemoryReplayStore, ReplayStore};
 use crate::issuer::{Audience, Issuer, check_url};
 use crate::jwk::{AlgSet, Algorithm};
+use crate::domains::{Allowed, DomainsResolver, KeySource, parse_allowed};
 use crate::jwks::{CachePolicy, Fetcher, KeyCache};
 use crate::proxy::TrustProxy;
 use crate::time::{Clock, SystemClock};
@@ -47,6 +48,9 @@ pub struct Auth0Builder {
     token_cache_capacity: u64,
     replay_store: Option<Arc<dyn ReplayStore>>,
     dpop_nonce: Option<NonceConfig>,
+    domains: Option<Vec<String>>,
+    resolver: Option<Arc<dyn DomainsResolver>>,
+    max_issuers: u64,
 }
 
 impl Default for Auth0Builder {
@@ -74,6 +78,9 @@ impl Default for Auth0Builder {
             token_cache_capacity: 10_000,
             replay_store: None,
             dpop_nonce: None,
+            domains: None,
+            resolver: None,
+            max_issuers: 100,
         }
     }
 }
@@ -84,6 +91,7 @@ impl std::fmt::Debug for Auth0Builder {
             .field("issuer", &self.issuer)
             .field("audiences", &self.audiences)
             .field("dpop_mode", &self.dpop_mode)
+            .field("domains", &self.domains)
             .finish_non_exhaustive()
     }
 }
@@ -254,17 +262,79 @@ impl Auth0Builder {
         self
     }
 
+    /// Multiple custom domains: accept tokens from each of these issuers (domains such as
+    /// `login.example.com`, or issuer URLs), each with its own discovery and keys. The
+    /// token's `iss` is checked against this list before any network call.
+    pub fn domains<I: IntoIterator<Item = S>, S: Into<String>>(mut self, domains: I) -> Self {
+        self.domains = Some(domains.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Multiple custom domains decided per request by `resolver`, e.g. from the `Host` the
+    /// request came to. A resolver error refuses the request with 500.
+    ///
+    /// ```
+    /// # use auth0_api::{Auth0, ResolverContext};
+    /// let auth0 = Auth0::builder()
+    ///     .audience("https://api.example.com")
+    ///     .domains_resolver(|ctx: ResolverContext| async move {
+    ///         let host = ctx.headers.as_ref().and_then(|h| h.get("host")).and_then(|h| h.to_str().ok());
+    ///         match host {
+    ///             Some("api.brand-a.com") => Ok(vec!["login.brand-a.com".to_owned()]),
+    ///             _ => Err("unknown host"),
+    ///         }
+    ///     })
+    ///     .build()?;
+    /// # Ok::<(), auth0_api::ConfigError>(())
+    /// ```
+    pub fn domains_resolver(mut self, resolver: impl DomainsResolver) -> Self {
+        self.resolver = Some(Arc::new(resolver));
+        self
+    }
+
+    /// With multiple custom domains, the most issuers whose keys are cached at once
+    /// (least recently used go first). Default 100.
+    pub fn max_issuers(mut self, n: u64) -> Self {
+        self.max_issuers = n;
+        self
+    }
+
     /// Checks the configuration and builds the verifier.
     pub fn build(self) -> Result<Auth0, ConfigError> {
-        let (field, raw_issuer) = self
-            .issuer
-            .ok_or_else(|| ConfigError::new("domain", "set a domain or an issuer"))?;
-        let issuer = if field == "domain" {
-            Issuer::from_domain(&raw_issuer)
-        } else {
-            Issuer::parse(&raw_issuer)
+        let issuer = match &self.issuer {
+            None => None,
+            Some((field, raw)) => Some(
+                if *field == "domain" {
+                    Issuer::from_domain(raw)
+                } else {
+                    Issuer::parse(raw)
+                }
+                .map_err(|why| ConfigError::new(field, why))?,
+            ),
+        };
+        let allowed = match (&self.domains, &self.resolver) {
+            (Some(_), Some(_)) => {
+                return Err(ConfigError::new("domains", "set a domains list or a resolver, not both"));
+            }
+            (Some(list), None) => {
+                if list.is_empty() {
+                    return Err(ConfigError::new("domains", "the list is empty"));
+                }
+                let parsed = list
+                    .iter()
+                    .map(|d| parse_allowed(d).map_err(|why| ConfigError::new("domains", why)))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Allowed::List(parsed)
+            }
+            (None, Some(r)) => Allowed::Resolver(Arc::clone(r)),
+            (None, None) => Allowed::Single,
+        };
+        if issuer.is_none() && matches!(allowed, Allowed::Single) {
+            return Err(ConfigError::new("domain", "set a domain, an issuer, or domains"));
         }
-        .map_err(|why| ConfigError::new(field, why))?;
+        if self.jwks_uri.is_some() && !matches!(allowed, Allowed::Single) {
+            return Err(ConfigError::new("jwks_uri", "cannot be combined with multiple domains"));
+        }
 
         if self.audiences.is_empty() {
             return Err(ConfigError::new("audience", "at least one audience is required"));
@@ -347,14 +417,25 @@ impl Auth0Builder {
         };
         let clock: Arc<dyn Clock> = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let fetcher = Fetcher::new(client, self.fetch_timeout, self.max_response_bytes);
-        let keys = Arc::new(KeyCache::new(
-            issuer.clone(),
-            jwks_uri,
+        let primary = issuer.clone().map(|issuer| {
+            Arc::new(KeyCache::new(
+                issuer,
+                jwks_uri,
+                fetcher.clone(),
+                Arc::clone(&clock),
+                algs,
+                self.policy.clone(),
+            ))
+        });
+        let keys = KeySource::new(
+            primary,
+            allowed,
+            self.max_issuers,
             fetcher.clone(),
             Arc::clone(&clock),
             algs,
             self.policy.clone(),
-        ));
+        );
         let dpop_alg_names: Vec<&str> = dpop_algs.iter().map(Algorithm::name).collect();
         let challenges = Challenges::new(self.dpop_mode, &self.realm, &dpop_alg_names);
 

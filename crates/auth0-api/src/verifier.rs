@@ -19,7 +19,8 @@ use crate::replay::ReplayStore;
 use crate::error::{Error, ErrorKind, Scheme};
 use crate::issuer::{Audience, Issuer};
 use crate::jwk::{AlgSet, PublicKey};
-use crate::jwks::{Fetcher, KeyCache, Snapshot};
+use crate::domains::{KeySource, RequestInfo};
+use crate::jwks::{Fetcher, KeyCache};
 use crate::jws::{self, JwsError};
 use crate::proxy::TrustProxy;
 use crate::time::Clock;
@@ -34,7 +35,7 @@ pub struct Auth0 {
 }
 
 pub(crate) struct Inner {
-    pub(crate) issuer: Issuer,
+    pub(crate) issuer: Option<Issuer>,
     pub(crate) audiences: Vec<Audience>,
     pub(crate) dpop_mode: DpopMode,
     pub(crate) dpop_iat_leeway: Duration,
@@ -49,7 +50,7 @@ pub(crate) struct Inner {
     pub(crate) clock: Arc<dyn Clock>,
     #[allow(dead_code)]
     pub(crate) fetcher: Fetcher,
-    pub(crate) keys: Arc<KeyCache>,
+    pub(crate) keys: KeySource,
     pub(crate) challenges: Challenges,
     pub(crate) token_cache: TokenCache,
     pub(crate) replay_store: Arc<dyn ReplayStore>,
@@ -73,6 +74,7 @@ impl fmt::Debug for Auth0 {
 struct CachedToken {
     claims: Claims,
     key: Arc<PublicKey>,
+    keys: Arc<KeyCache>,
 }
 
 /// Verified tokens, so a repeated token costs a hash and a lookup instead of a signature
@@ -103,9 +105,10 @@ impl Auth0 {
         }
     }
 
-    /// The issuer tokens must come from.
-    pub fn issuer(&self) -> &Issuer {
-        &self.inner.issuer
+    /// The configured issuer (`domain` / `issuer`); `None` when only multiple custom
+    /// domains were configured.
+    pub fn issuer(&self) -> Option<&Issuer> {
+        self.inner.issuer.as_ref()
     }
 
     /// The DPoP mode.
@@ -150,6 +153,7 @@ impl Auth0 {
     ) -> Result<Claims, Error> {
         let inner = &*self.inner;
         let Credentials { scheme, token } = credentials(headers, inner.max_token_bytes)?;
+        let request = Some(RequestInfo { url, headers });
         match (scheme, inner.dpop_mode) {
             (Scheme::Bearer, DpopMode::Required) | (Scheme::Dpop, DpopMode::Disabled) => {
                 return Err(ErrorKind::UnsupportedScheme.into());
@@ -161,7 +165,7 @@ impl Auth0 {
                 if inner.dpop_mode.accepts_dpop() && headers.contains_key(crate::dpop::DPOP) {
                     return Err(Error::new(ErrorKind::DpopProofWithBearer).with_scheme(scheme));
                 }
-                let claims = self.verify_token(token).await.map_err(|e| e.or_scheme(scheme))?;
+                let claims = self.verify_token(token, request).await.map_err(|e| e.or_scheme(scheme))?;
                 if claims.has_cnf() {
                     return Err(Error::new(ErrorKind::BoundTokenAsBearer).with_scheme(scheme));
                 }
@@ -169,11 +173,11 @@ impl Auth0 {
             }
             Scheme::Dpop => {
                 let proof = crate::dpop::single_proof(headers)?;
-                let claims = self.verify_token(token).await.map_err(|e| e.or_scheme(scheme))?;
+                let claims = self.verify_token(token, request).await.map_err(|e| e.or_scheme(scheme))?;
                 let Some(jkt) = claims.jkt() else {
                     return Err(Error::new(ErrorKind::UnboundTokenWithDpop).with_scheme(scheme));
                 };
-                crate::dpop::verify_proof(self, proof, method, url, token, jkt)
+                crate::dpop::verify_proof(self, proof, method, url, token, claims.iss(), jkt)
                     .await
                     .map_err(|e| e.or_scheme(scheme))?;
                 Ok(claims)
@@ -186,16 +190,14 @@ impl Auth0 {
     /// returned with [`Claims::jkt`] set, and enforcing the binding is the caller's job
     /// ([`Auth0::verify_request`] does it).
     pub async fn verify_access_token(&self, token: &str) -> Result<Claims, Error> {
-        self.verify_token(token).await
+        self.verify_token(token, None).await
     }
 
-    async fn verify_token(&self, token: &str) -> Result<Claims, Error> {
+    async fn verify_token(&self, token: &str, request: Option<RequestInfo<'_>>) -> Result<Claims, Error> {
         let inner = &*self.inner;
         if token.len() > inner.max_token_bytes {
             return Err(ErrorKind::TokenTooLarge.into());
         }
-        let snapshot = self.snapshot().await?;
-        let now = inner.clock.now();
 
         let cache_key = inner.token_cache.0.as_ref().map(|_| {
             let mut k = [0u8; 32];
@@ -204,8 +206,13 @@ impl Auth0 {
         });
         if let (Some(cache), Some(k)) = (&inner.token_cache.0, &cache_key) {
             if let Some(hit) = cache.get(k) {
+                if inner.keys.has_resolver() {
+                    // The resolver may answer differently per request: ask it again.
+                    inner.keys.for_issuer(Some(hit.claims.iss()), request).await?;
+                }
+                let snapshot = keys_snapshot(&hit.keys).await?;
                 if snapshot.contains(&hit.key) {
-                    hit.claims.check_times(now, inner.leeway_secs)?;
+                    hit.claims.check_times(inner.clock.now(), inner.leeway_secs)?;
                     return Ok(hit.claims.clone());
                 }
                 cache.invalidate(k);
@@ -232,11 +239,17 @@ impl Auth0 {
             .header_str("kid")
             .map_err(|_| Error::new(ErrorKind::MalformedToken).with_detail("kid"))?;
 
+        // With several issuers, the unverified `iss` picks the keys; it is checked against
+        // the allowed issuers before any network call.
+        let unverified_iss = decoded.payload.get("iss").and_then(Value::as_str);
+        let keys = inner.keys.for_issuer(unverified_iss, request).await?;
+        let snapshot = keys_snapshot(&keys).await?;
+        let now = inner.clock.now();
+
         let (snapshot, key) = match snapshot.find(kid, decoded.alg) {
             Some(k) => (snapshot.clone(), Arc::clone(k)),
             None => {
-                let refreshed = inner
-                    .keys
+                let refreshed = keys
                     .refresh_for_unknown_kid(snapshot.generation())
                     .await
                     .ok_or(ErrorKind::UnknownKey)?;
@@ -285,18 +298,11 @@ impl Auth0 {
                 Arc::new(CachedToken {
                     claims: claims.clone(),
                     key,
+                    keys,
                 }),
             );
         }
         Ok(claims)
-    }
-
-    async fn snapshot(&self) -> Result<Arc<Snapshot>, Error> {
-        self.inner
-            .keys
-            .snapshot()
-            .await
-            .map_err(|e| Error::new(ErrorKind::KeysUnavailable).with_source(e))
     }
 
     /// The complete HTTP response for a refused request (SPEC §7): status, one
@@ -314,6 +320,12 @@ impl Auth0 {
     pub(crate) fn inner(&self) -> &Inner {
         &self.inner
     }
+}
+
+async fn keys_snapshot(keys: &Arc<KeyCache>) -> Result<Arc<crate::jwks::Snapshot>, Error> {
+    keys.snapshot()
+        .await
+        .map_err(|e| Error::new(ErrorKind::KeysUnavailable).with_source(e))
 }
 
 fn audience_matches(aud: &Value, accepted: &[Audience]) -> bool {

@@ -48,13 +48,15 @@ pub(crate) fn ath(token: &str) -> String {
     b64_encode(digest::digest(&digest::SHA256, token.as_bytes()).as_ref())
 }
 
-/// Verifies `proof` for a request `method url` carrying `token`, whose binding is `jkt`.
+/// Verifies `proof` for a request `method url` carrying `token` from `issuer`, whose
+/// binding is `jkt`.
 pub(crate) async fn verify_proof(
     auth0: &Auth0,
     proof: &str,
     method: &Method,
     url: &str,
     token: &str,
+    issuer: &str,
     jkt: &str,
 ) -> Result<(), Error> {
     let cfg = auth0.inner();
@@ -123,7 +125,7 @@ pub(crate) async fn verify_proof(
     let expires_at = crate::time::UnixTime::from_secs(iat)
         .saturating_add(cfg.dpop_iat_offset)
         .saturating_add(std::time::Duration::from_secs(1));
-    let key = ReplayKey::new(cfg.issuer.as_str(), jkt, jti);
+    let key = ReplayKey::new(issuer, jkt, jti);
     match cfg.replay_store.check_and_store(&key, now, expires_at).await {
         Ok(true) => Ok(()),
         Ok(false) => Err(ErrorKind::DpopReplay.into()),
