@@ -1,4 +1,89 @@
-//! Core of auth0-rs (docs below are filled in with the quick start).
+//! Protect HTTP APIs with OAuth 2.0 access tokens issued by Auth0 or any OpenID Connect
+//! issuer: JWT Bearer tokens (RFC 6750, RFC 9068) and DPoP-bound tokens (RFC 9449).
+//!
+//! This is the framework-agnostic core. Axum users want `auth0-axum-api`, which wraps it
+//! in one line per route; tests want `auth0-api-testing`, an in-process issuer.
+//!
+//! # Quick start
+//!
+//! ```no_run
+//! use auth0_api::{Auth0, DpopMode, Requirements};
+//! use http::{HeaderMap, Method};
+//!
+//! # async fn handle(headers: HeaderMap) -> Result<(), Box<dyn std::error::Error>> {
+//! let auth0 = Auth0::builder()
+//!     .domain("my-tenant.us.auth0.com")     // or .issuer("https://id.example.com/")
+//!     .audience("https://api.example.com")
+//!     .dpop(DpopMode::Allowed)               // Disabled | Allowed (default) | Required
+//!     .build()?;                             // Err(ConfigError) names the bad input
+//!
+//! // Per request: method, the absolute URL the client used, and the headers.
+//! match auth0.verify_request(&Method::GET, "https://api.example.com/data", &headers).await {
+//!     Ok(claims) => {
+//!         Requirements::new().scopes(["read:data"]).check(&claims)?; // 403 when missing
+//!         println!("hello, {}", claims.sub().unwrap_or("?"));
+//!     }
+//!     Err(err) => {
+//!         // Status, WWW-Authenticate challenge(s) and JSON body, ready to send.
+//!         let response = auth0.error_response(&err);
+//!         # let _ = response;
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! # What is checked, in order
+//!
+//! 1. Exactly one `Authorization` header, scheme `Bearer` or `DPoP` (case-insensitive) as
+//!    the [`DpopMode`] allows, token68 syntax, at most 16 KiB.
+//! 2. A compact JWS with strict base64url and JSON (no duplicate members, no trailing
+//!    data); `alg` in the allowlist (never `none`, never `HS*`); `typ` absent, `JWT`,
+//!    `at+jwt` or `application/at+jwt`; no `crit`.
+//! 3. The key by `kid` from the issuer's JWKS (discovered via OpenID Connect Discovery,
+//!    then RFC 8414); an unknown `kid` causes at most one refetch per cooldown. The key
+//!    type must fit `alg`; RSA keys under 2048 bits are never loaded.
+//! 4. The signature, with aws-lc-rs, on a key parsed once when the JWKS was loaded.
+//! 5. `iss` (discovery's value), `aud` (string or array), `exp`, `nbf` (with the
+//!    configured leeway), `iat` present, plus any required claims you name.
+//! 6. DPoP: the proof (`typ`, `alg`, public `jwk`, signature, `jti`, `htm`, `htu`, `iat`
+//!    window, `ath`), the binding `cnf.jkt` = RFC 7638 thumbprint, optional server nonces,
+//!    and replay protection through a [`ReplayStore`]. A bound token is never accepted as
+//!    Bearer, in any mode.
+//!
+//! # Responses
+//!
+//! [`Auth0::error_response`] renders SPEC §7 (RFC 6750 §3, RFC 9449 §7.1):
+//!
+//! | situation | status | `error` |
+//! |---|---|---|
+//! | no credentials, or a scheme the mode does not accept | 401 | none (bare challenges) |
+//! | several `Authorization` headers, malformed credentials | 400 | `invalid_request` |
+//! | bad token (parse, alg, typ, signature, kid, iss, aud, exp, nbf, binding) | 401 | `invalid_token` |
+//! | bad DPoP proof (missing, several, typ, alg, jwk, signature, htm, htu, iat, ath, replay) | 401 | `invalid_dpop_proof` |
+//! | DPoP nonce missing or stale | 401 | `use_dpop_nonce` + `DPoP-Nonce` |
+//! | missing scope or permission | 403 | `insufficient_scope` + `scope="…"` |
+//! | keys or replay store unavailable | 503 | `temporarily_unavailable` + `Retry-After` |
+//! | domains resolver failed | 500 | `domains_resolver_error` |
+//!
+//! Descriptions are short and fixed; they never echo the request. Details go to `tracing`
+//! at `debug`, never the token.
+//!
+//! # Security considerations
+//!
+//! - **Clock skew**: `exp`/`nbf` have no leeway by default ([`Auth0Builder::leeway`], at
+//!   most 5 minutes). DPoP proofs are accepted from 300 s in the past to 30 s in the future.
+//! - **Key rotation**: a token signed with a newly published key is accepted at once (one
+//!   refetch on an unknown `kid`), but random `kid`s cause at most one fetch per cooldown
+//!   (30 s). If the issuer is down, the last good keys stay in use for up to 24 h past
+//!   their expiry; with no keys at all, requests get 503, not 401.
+//! - **Proxies and `htu`**: DPoP proofs name the URL the client used. Behind a reverse
+//!   proxy, configure [`Auth0Builder::public_url`] (safest) or trust listed proxy networks
+//!   ([`TrustProxy::networks`]); never trust forwarded headers from the open internet.
+//! - **Replay across instances**: the default replay store is per process. A fleet of API
+//!   servers must share one ([`ReplayStore`]; `auth0-api-redis` provides Redis). A store
+//!   that cannot be reached fails closed (503).
+//! - **Never log tokens**: this crate never does; the `Debug` of secrets is redacted and
+//!   [`Claims`]' `Debug` shows registered claims only.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod authorization;

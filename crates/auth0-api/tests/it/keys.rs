@@ -1,0 +1,295 @@
+//! Discovery and the JWKS cache (SPEC §4): rotation, single-flight, cooldown, outages.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use auth0_api::ErrorKind;
+use auth0_api_testing::{Alg, Behavior, Endpoint, TestIssuer};
+use futures_util::future::join_all;
+
+use crate::common::{builder, check, verifier};
+
+async fn eventually(mut cond: impl FnMut() -> bool) -> bool {
+    for _ in 0..200 {
+        if cond() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    cond()
+}
+
+#[tokio::test]
+async fn a_newly_published_key_is_accepted_at_once() {
+    let issuer = TestIssuer::start().await;
+    let auth0 = verifier(&issuer);
+    assert!(check(&auth0, &issuer.token().sign()).await.is_ok());
+    assert_eq!(issuer.requests(Endpoint::Jwks), 1);
+    let new_kid = issuer.rotate(Alg::ES256);
+    let token = issuer.token().sign();
+    let claims = check(&auth0, &token).await;
+    assert!(claims.is_ok(), "{claims:?}");
+    assert_eq!(issuer.requests(Endpoint::Jwks), 2, "one refetch for the unknown kid {new_kid}");
+    assert_eq!(issuer.requests(Endpoint::Discovery), 1, "discovery is not repeated");
+}
+
+#[tokio::test]
+async fn a_removed_key_stops_verifying_after_refresh() {
+    let issuer = TestIssuer::start().await;
+    let auth0 = verifier(&issuer);
+    let old = issuer.default_kid();
+    let token = issuer.token().sign();
+    assert!(check(&auth0, &token).await.is_ok());
+    issuer.rotate(Alg::RS256);
+    issuer.unpublish(&old);
+    // Past the JWKS lifetime (10 min default) the refresh drops the old key, and the
+    // verified-token cache forgets tokens signed with it.
+    issuer.clock().advance(Duration::from_secs(601));
+    let _ = check(&auth0, &issuer.token().sign()).await;
+    assert!(eventually(|| issuer.requests(Endpoint::Jwks) >= 2).await);
+    let mut refused = false;
+    for _ in 0..100 {
+        if check(&auth0, &token).await.err() == Some(ErrorKind::UnknownKey) {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(refused, "a token signed with an unpublished key is refused");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_unknown_kids_cause_at_most_one_fetch_per_cooldown() {
+    let issuer = TestIssuer::start().await;
+    let auth0 = verifier(&issuer);
+    assert!(check(&auth0, &issuer.token().sign()).await.is_ok());
+    issuer.reset_counts();
+
+    let burst = |tag: &'static str| {
+        let tasks = (0..1000).map(|i| {
+            let auth0 = auth0.clone();
+            let token = issuer.token().header("kid", format!("{tag}-{i}")).sign();
+            tokio::spawn(async move { check(&auth0, &token).await.err() })
+        });
+        join_all(tasks)
+    };
+    for r in burst("a").await {
+        assert_eq!(r.unwrap(), Some(ErrorKind::UnknownKey));
+    }
+    assert_eq!(issuer.requests(Endpoint::Jwks), 1, "one refetch for the whole burst");
+    for r in burst("b").await {
+        assert_eq!(r.unwrap(), Some(ErrorKind::UnknownKey));
+    }
+    assert_eq!(issuer.requests(Endpoint::Jwks), 1, "still cooling down");
+    issuer.clock().advance(Duration::from_secs(31));
+    for r in burst("c").await {
+        assert_eq!(r.unwrap(), Some(ErrorKind::UnknownKey));
+    }
+    assert_eq!(issuer.requests(Endpoint::Jwks), 2, "one more after the cooldown");
+    assert_eq!(issuer.requests(Endpoint::Discovery), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_cold_requests_share_one_discovery_and_one_jwks_fetch() {
+    let issuer = TestIssuer::start().await;
+    issuer.set_behavior(Endpoint::Jwks, Behavior::Delay(Duration::from_millis(100)));
+    let auth0 = verifier(&issuer);
+    let token = Arc::new(issuer.token().sign());
+    let tasks = (0..1000).map(|_| {
+        let auth0 = auth0.clone();
+        let token = Arc::clone(&token);
+        tokio::spawn(async move { check(&auth0, &token).await.map(|_| ()) })
+    });
+    for r in join_all(tasks).await {
+        assert_eq!(r.unwrap(), Ok(()));
+    }
+    assert_eq!(issuer.requests(Endpoint::Discovery), 1);
+    assert_eq!(issuer.requests(Endpoint::Jwks), 1);
+}
+
+#[tokio::test]
+async fn issuer_outage_after_warm_up_keeps_valid_tokens_working() {
+    let issuer = TestIssuer::start().await;
+    let auth0 = verifier(&issuer);
+    assert!(check(&auth0, &issuer.token().sign()).await.is_ok());
+    issuer.set_behavior(Endpoint::Jwks, Behavior::Status(500));
+    issuer.set_behavior(Endpoint::Discovery, Behavior::Garbage);
+    // Well past the keys' lifetime, with the issuer answering errors.
+    for step in 1..=5 {
+        issuer.clock().advance(Duration::from_secs(3600));
+        let fresh = issuer.token().sub(format!("u{step}")).sign();
+        assert!(check(&auth0, &fresh).await.is_ok(), "step {step}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(issuer.requests(Endpoint::Jwks) >= 2, "refresh was attempted");
+    // The issuer goes away completely: still fine within stale-if-error.
+    issuer.shutdown().await;
+    issuer.clock().advance(Duration::from_secs(3600));
+    assert!(check(&auth0, &issuer.token().sub("late").sign()).await.is_ok());
+    // Beyond the stale-if-error window (24 h past expiry) there are no usable keys: 503.
+    issuer.clock().advance(Duration::from_secs(25 * 3600));
+    let err = auth0
+        .verify_access_token(&issuer.token().sub("too-late").sign())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::KeysUnavailable);
+    let response = auth0.error_response(&err);
+    assert_eq!(response.status(), 503);
+    assert!(response.headers().contains_key(http::header::RETRY_AFTER));
+    assert!(!response.headers().contains_key(http::header::WWW_AUTHENTICATE));
+}
+
+#[tokio::test]
+async fn garbage_jwks_keeps_the_last_good_keys() {
+    let issuer = TestIssuer::start().await;
+    let auth0 = verifier(&issuer);
+    assert!(check(&auth0, &issuer.token().sign()).await.is_ok());
+    issuer.set_jwks_override(Some(r#"{"keys": "nope"}"#.into()));
+    issuer.clock().advance(Duration::from_secs(601));
+    for _ in 0..3 {
+        assert!(check(&auth0, &issuer.token().sign()).await.is_ok());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(issuer.requests(Endpoint::Jwks) >= 2);
+}
+
+#[tokio::test]
+async fn no_keys_ever_fetched_is_503_within_the_timeout() {
+    // Issuer down: connection refused.
+    let issuer = TestIssuer::start().await;
+    let auth0 = verifier(&issuer);
+    let token = issuer.token().sign();
+    issuer.shutdown().await;
+    assert_eq!(check(&auth0, &token).await.err(), Some(ErrorKind::KeysUnavailable));
+
+    // Issuer hangs: the configured timeout bounds the wait.
+    let hanging = TestIssuer::start().await;
+    hanging.set_behavior(Endpoint::Discovery, Behavior::Hang);
+    let auth0 = builder(&hanging).fetch_timeout(Duration::from_millis(300)).build().unwrap();
+    let started = Instant::now();
+    let kind = check(&auth0, &hanging.token().sign()).await.err();
+    let waited = started.elapsed();
+    assert_eq!(kind, Some(ErrorKind::KeysUnavailable));
+    assert!(waited >= Duration::from_millis(250), "{waited:?}");
+    assert!(waited < Duration::from_secs(5), "bounded by the timeout: {waited:?}");
+
+    // JWKS hangs after discovery answered.
+    let slow_jwks = TestIssuer::start().await;
+    slow_jwks.set_behavior(Endpoint::Jwks, Behavior::Hang);
+    let auth0 = builder(&slow_jwks).fetch_timeout(Duration::from_millis(300)).build().unwrap();
+    assert_eq!(check(&auth0, &slow_jwks.token().sign()).await.err(), Some(ErrorKind::KeysUnavailable));
+}
+
+#[tokio::test]
+async fn recovers_when_the_issuer_comes_back() {
+    let issuer = TestIssuer::start().await;
+    issuer.set_behavior(Endpoint::Jwks, Behavior::Status(503));
+    let auth0 = verifier(&issuer);
+    let token = issuer.token().sign();
+    assert_eq!(check(&auth0, &token).await.err(), Some(ErrorKind::KeysUnavailable));
+    // Failures are not retried for a moment (no hammering)...
+    issuer.set_behavior(Endpoint::Jwks, Behavior::Normal);
+    assert_eq!(check(&auth0, &token).await.err(), Some(ErrorKind::KeysUnavailable));
+    assert_eq!(issuer.requests(Endpoint::Jwks), 1);
+    // ...then the next request fetches again.
+    issuer.clock().advance(Duration::from_secs(2));
+    assert!(check(&auth0, &token).await.is_ok());
+}
+
+#[tokio::test]
+async fn falls_back_to_rfc8414_metadata() {
+    let issuer = TestIssuer::start().await;
+    issuer.disable_oidc_discovery(true);
+    let auth0 = verifier(&issuer);
+    assert!(check(&auth0, &issuer.token().sign()).await.is_ok());
+    assert_eq!(issuer.requests(Endpoint::Discovery), 1);
+    assert_eq!(issuer.requests(Endpoint::OauthMetadata), 1);
+
+    let with_path = TestIssuer::builder().path("/tenant-a").start().await;
+    with_path.disable_oidc_discovery(true);
+    assert!(check(&verifier(&with_path), &with_path.token().sign()).await.is_ok());
+    assert_eq!(with_path.requests(Endpoint::OauthMetadata), 1);
+}
+
+#[tokio::test]
+async fn discovery_issuer_must_match() {
+    let issuer = TestIssuer::start().await;
+    issuer.set_discovery_issuer(Some("https://someone-else.example.com/".into()));
+    let auth0 = verifier(&issuer);
+    assert_eq!(check(&auth0, &issuer.token().sign()).await.err(), Some(ErrorKind::KeysUnavailable));
+}
+
+#[tokio::test]
+async fn trailing_slash_rule_makes_discovery_canonical() {
+    let issuer = TestIssuer::start().await;
+    let without = issuer.issuer().trim_end_matches('/').to_owned();
+    issuer.set_discovery_issuer(Some(without.clone()));
+    let auth0 = verifier(&issuer); // configured with the trailing slash
+    assert!(check(&auth0, &issuer.token().issuer(without).sign()).await.is_ok());
+    assert_eq!(
+        check(&auth0, &issuer.token().sign()).await.err(),
+        Some(ErrorKind::InvalidIssuer),
+        "discovery's value, without the slash, is canonical"
+    );
+}
+
+#[tokio::test]
+async fn a_direct_jwks_uri_skips_discovery() {
+    let issuer = TestIssuer::start().await;
+    let auth0 = builder(&issuer).jwks_uri(issuer.jwks_uri()).build().unwrap();
+    assert!(check(&auth0, &issuer.token().sign()).await.is_ok());
+    assert_eq!(issuer.requests(Endpoint::Discovery), 0);
+    assert_eq!(issuer.requests(Endpoint::OauthMetadata), 0);
+    assert_eq!(issuer.requests(Endpoint::Jwks), 1);
+}
+
+#[tokio::test]
+async fn cache_control_sets_the_lifetime_within_bounds() {
+    let issuer = TestIssuer::start().await;
+    issuer.set_cache_control(Endpoint::Jwks, Some("public, max-age=120"));
+    let auth0 = verifier(&issuer);
+    let token = issuer.token().sign();
+    assert!(check(&auth0, &token).await.is_ok());
+    issuer.clock().advance(Duration::from_secs(60));
+    assert!(check(&auth0, &token).await.is_ok());
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(issuer.requests(Endpoint::Jwks), 1, "fresh at 60 s of 120");
+    issuer.clock().advance(Duration::from_secs(35));
+    assert!(check(&auth0, &token).await.is_ok(), "served while refreshing");
+    assert!(eventually(|| issuer.requests(Endpoint::Jwks) == 2).await, "background refresh ahead of expiry");
+
+    // max-age below the floor is raised to 60 s.
+    let short = TestIssuer::start().await;
+    short.set_cache_control(Endpoint::Jwks, Some("max-age=1"));
+    let auth0 = verifier(&short);
+    let token = short.token().sign();
+    assert!(check(&auth0, &token).await.is_ok());
+    short.clock().advance(Duration::from_secs(30));
+    assert!(check(&auth0, &token).await.is_ok());
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(short.requests(Endpoint::Jwks), 1, "clamped to the 60 s minimum");
+}
+
+#[tokio::test]
+async fn oversized_jwks_is_refused() {
+    let issuer = TestIssuer::start().await;
+    let pad = "x".repeat(1024 * 1024 + 10);
+    issuer.set_jwks_override(Some(format!(r#"{{"keys":[],"pad":"{pad}"}}"#)));
+    let auth0 = verifier(&issuer);
+    assert_eq!(check(&auth0, &issuer.token().sign()).await.err(), Some(ErrorKind::KeysUnavailable));
+}
+
+#[tokio::test]
+async fn key_count_is_capped() {
+    let issuer = TestIssuer::start().await;
+    let mut keys = Vec::new();
+    for i in 0..200 {
+        keys.push(serde_json::json!({"kty":"OKP","crv":"Ed25519","kid":format!("k{i}"),"x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}));
+    }
+    let last = issuer.public_jwk(&issuer.default_kid()).unwrap();
+    keys.push(last);
+    issuer.set_jwks_override(Some(serde_json::json!({ "keys": keys }).to_string()));
+    let auth0 = verifier(&issuer);
+    // The real key is the 201st: beyond the cap, so never loaded.
+    assert_eq!(check(&auth0, &issuer.token().sign()).await.err(), Some(ErrorKind::UnknownKey));
+}
