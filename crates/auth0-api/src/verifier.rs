@@ -126,6 +126,13 @@ impl Auth0 {
         self.inner.public_url.as_ref()
     }
 
+    /// A fresh DPoP server nonce, when nonces are configured, for the `DPoP-Nonce` header of
+    /// successful DPoP responses (RFC 9449 §8.2) so clients need no extra round trip.
+    pub fn next_dpop_nonce(&self) -> Option<String> {
+        let inner = &*self.inner;
+        inner.dpop_nonce.as_ref().map(|n| n.issue(inner.clock.now()))
+    }
+
     /// Verifies the credentials of a request: the `Authorization` header (Bearer or DPoP,
     /// as the mode allows), the `DPoP` proof against `method` and `url` (the absolute URL
     /// the client used, see SPEC §6), the token's signature and claims, and the binding.

@@ -132,3 +132,40 @@ pub(crate) async fn verify_proof(
         Err(e) => Err(Error::new(ErrorKind::ReplayStoreUnavailable).with_source(e)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    #[test]
+    fn ath_known_answers() {
+        // RFC 9449 §7.1.
+        assert_eq!(
+            ath("Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU"),
+            "fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo"
+        );
+        assert_eq!(ath("test_token"), "zAr5codUO2XaLH4UdkJgIYJsqxZvHgY-0BK4Vf-BllY");
+    }
+
+    #[test]
+    fn single_proof_rules() {
+        let kind = |values: &[&[u8]]| {
+            let mut h = HeaderMap::new();
+            for v in values {
+                if let Ok(v) = HeaderValue::from_bytes(v) {
+                    h.append(DPOP, v);
+                }
+            }
+            single_proof(&h).map(str::to_owned).map_err(|e| e.kind())
+        };
+        assert_eq!(kind(&[b"a.b.c"]), Ok("a.b.c".to_owned()));
+        assert_eq!(kind(&[]), Err(ErrorKind::MissingDpopProof));
+        assert_eq!(kind(&[b""]), Err(ErrorKind::MissingDpopProof));
+        assert_eq!(kind(&[b"a.b.c", b"d.e.f"]), Err(ErrorKind::MultipleDpopProofs));
+        assert_eq!(kind(&[b"a.b.c,d.e.f"]), Err(ErrorKind::MultipleDpopProofs));
+        assert_eq!(kind(&[b"a.b.\xff"]), Err(ErrorKind::MalformedDpopProof));
+        let big = vec![b'a'; MAX_PROOF_BYTES + 1];
+        assert_eq!(kind(&[&big]), Err(ErrorKind::DpopProofTooLarge));
+    }
+}
