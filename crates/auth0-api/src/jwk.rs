@@ -580,3 +580,34 @@ mod tests {
         assert_eq!(strip_leading_zeros(&[0, 0, 1]), &[1]);
     }
 }
+
+#[cfg(test)]
+mod robustness {
+    use super::*;
+    use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+    use serde_json::json;
+
+    /// Random member values of every key type never panic the parser.
+    #[test]
+    fn hostile_jwks_never_panic() {
+        let rng = SystemRandom::new();
+        let mut buf = [0u8; 200];
+        let ktys = ["RSA", "EC", "OKP", "oct", "", "rsa"];
+        let crvs = ["P-256", "P-384", "P-521", "Ed25519", "X25519", "secp256k1"];
+        for round in 0..5_000usize {
+            rng.fill(&mut buf).unwrap_or_default();
+            let len = buf[0] as usize % 140;
+            let member = b64_encode(&buf[1..1 + len]);
+            let jwk = json!({
+                "kty": ktys[round % ktys.len()],
+                "crv": crvs[(round / 6) % crvs.len()],
+                "n": member, "e": b64_encode(&buf[150..150 + buf[149] as usize % 40]),
+                "x": member, "y": b64_encode(&buf[1..1 + (buf[148] as usize % 140)]),
+                "alg": Algorithm::ALL[round % Algorithm::ALL.len()].name(),
+            });
+            if let Value::Object(m) = jwk {
+                let _ = PublicKey::from_jwk(&m, AlgSet::all());
+            }
+        }
+    }
+}

@@ -126,3 +126,40 @@ mod tests {
         assert_eq!(decode(&good, only_es).err(), Some(Algorithm), "outside allowlist");
     }
 }
+
+#[cfg(test)]
+mod robustness {
+    use super::*;
+    use crate::jose::b64_encode;
+    use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+
+    /// Mutations of a valid token and random bytes never panic, and whatever decodes
+    /// re-splits to the same segments.
+    #[test]
+    fn hostile_inputs_never_panic() {
+        let rng = SystemRandom::new();
+        let header = b64_encode(br#"{"alg":"ES256","kid":"k","typ":"at+jwt"}"#);
+        let payload = b64_encode(br#"{"iss":"https://i/","aud":["a"],"exp":1,"n":[1,{"x":null}]}"#);
+        let valid = format!("{header}.{payload}.{}", b64_encode(&[1u8; 64]));
+        let alphabet = b"ABCxyz019-_.=+/ \"{}[]:,\\\x00\xff";
+        let mut buf = [0u8; 512];
+        for round in 0..20_000usize {
+            rng.fill(&mut buf).unwrap_or_default();
+            let candidate: Vec<u8> = if round % 2 == 0 {
+                let mut t = valid.clone().into_bytes();
+                for i in 0..(1 + buf[0] as usize % 4) {
+                    let at = (buf[1 + 2 * i] as usize * 7 + buf[2 + 2 * i] as usize) % t.len();
+                    t[at] = alphabet[buf[20 + i] as usize % alphabet.len()];
+                }
+                t
+            } else {
+                let len = buf[0] as usize;
+                buf[1..=len.min(511)].iter().map(|b| alphabet[*b as usize % alphabet.len()]).collect()
+            };
+            let Ok(s) = std::str::from_utf8(&candidate) else { continue };
+            if let Ok(d) = decode(s, AlgSet::all()) {
+                assert!(s.starts_with(d.signing_input));
+            }
+        }
+    }
+}

@@ -96,11 +96,6 @@ impl Snapshot {
     pub(crate) fn generation(&self) -> u64 {
         self.generation
     }
-
-    #[cfg(test)]
-    pub(crate) fn len(&self) -> usize {
-        self.keys.len()
-    }
 }
 
 type SharedFetch = Shared<BoxFuture<'static, Result<Arc<Snapshot>, FetchError>>>;
