@@ -60,7 +60,8 @@ impl TestClock {
 
     /// Sets the clock to `at`.
     pub fn set(&self, at: UnixTime) {
-        self.nanos.store(to_nanos(at.as_duration()), Ordering::SeqCst);
+        self.nanos
+            .store(to_nanos(at.as_duration()), Ordering::SeqCst);
     }
 }
 

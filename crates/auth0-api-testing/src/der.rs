@@ -107,10 +107,7 @@ mod tests {
     #[test]
     fn rejects_truncated_and_trailing_input() {
         assert_eq!(rsa_public_key(&[0x30, 0x07, 0x02]), None);
-        assert_eq!(
-            rsa_public_key(&[0x30, 0x03, 0x02, 0x01, 0x03, 0x00]),
-            None
-        );
+        assert_eq!(rsa_public_key(&[0x30, 0x03, 0x02, 0x01, 0x03, 0x00]), None);
         assert_eq!(rsa_public_key(&[]), None);
         assert_eq!(rsa_private_key_from_pkcs8(&[0x30, 0x00]), None);
     }

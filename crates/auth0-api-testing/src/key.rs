@@ -45,9 +45,9 @@ impl SigningKey {
             Family::Rsa => {
                 Pair::Rsa(RsaKeyPair::generate(KeySize::Rsa2048).expect("generate an RSA key"))
             }
-            Family::Ec(curve) => Pair::Ec(
-                EcdsaKeyPair::generate(ecdsa_signing(curve)).expect("generate an EC key"),
-            ),
+            Family::Ec(curve) => {
+                Pair::Ec(EcdsaKeyPair::generate(ecdsa_signing(curve)).expect("generate an EC key"))
+            }
             Family::Ed25519 => {
                 Pair::Ed25519(Ed25519KeyPair::generate().expect("generate an Ed25519 key"))
             }
@@ -238,7 +238,10 @@ pub(crate) mod tests {
             let jwk = Value::Object(key.public_members());
             let sig = key.sign(alg, b"message").unwrap_or_default();
             assert!(verify_with_jwk(&jwk, alg.name(), b"message", &sig), "{alg}");
-            assert!(!verify_with_jwk(&jwk, alg.name(), b"messagf", &sig), "{alg}");
+            assert!(
+                !verify_with_jwk(&jwk, alg.name(), b"messagf", &sig),
+                "{alg}"
+            );
         }
     }
 

@@ -96,8 +96,14 @@ mod tests {
     #[test]
     fn rejects_unknown_kty_and_missing_or_non_string_members() {
         assert_eq!(jwk_thumbprint(&json!({"kty": "XYZ", "x": "a"})), None);
-        assert_eq!(jwk_thumbprint(&json!({"kty": "EC", "crv": "P-256", "x": "a"})), None);
-        assert_eq!(jwk_thumbprint(&json!({"kty": "RSA", "n": "a", "e": 65537})), None);
+        assert_eq!(
+            jwk_thumbprint(&json!({"kty": "EC", "crv": "P-256", "x": "a"})),
+            None
+        );
+        assert_eq!(
+            jwk_thumbprint(&json!({"kty": "RSA", "n": "a", "e": 65537})),
+            None
+        );
         assert_eq!(jwk_thumbprint(&json!({"n": "a", "e": "AQAB"})), None);
         assert_eq!(jwk_thumbprint(&json!("RSA")), None);
     }
@@ -105,7 +111,8 @@ mod tests {
     #[test]
     fn extra_members_do_not_change_the_thumbprint() {
         let base = json!({"kty": "OKP", "crv": "Ed25519", "x": "abc"});
-        let extended = json!({"kty": "OKP", "crv": "Ed25519", "x": "abc", "d": "secret", "kid": "k"});
+        let extended =
+            json!({"kty": "OKP", "crv": "Ed25519", "x": "abc", "d": "secret", "kid": "k"});
         assert_eq!(jwk_thumbprint(&base), jwk_thumbprint(&extended));
     }
 }

@@ -152,8 +152,8 @@ async fn normal(state: &State, endpoint: Endpoint, allowed: bool) -> Response<Bo
             if let Some(d) = configured.delay {
                 tokio::time::sleep(d).await;
             }
-            let status =
-                StatusCode::from_u16(configured.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let status = StatusCode::from_u16(configured.status)
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let mut response = with_type(status, "application/json", configured.body);
             match HeaderValue::from_str(&configured.content_type) {
                 Ok(v) => {
