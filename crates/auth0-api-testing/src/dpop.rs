@@ -2,7 +2,6 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use auth0_api::UnixTime;
 use serde_json::{Map, Value};
@@ -213,11 +212,7 @@ impl ProofBuilder {
 
         let iat = self.iat.unwrap_or_else(|| match &self.clock {
             Some(clock) => clock.now(),
-            None => UnixTime::from_duration(
-                SystemTime::now()
-                    .duration_since(SystemTime::UNIX_EPOCH)
-                    .unwrap_or_default(),
-            ),
+            None => TestClock::system().now(),
         });
         let mut claims = Map::new();
         claims.insert("jti".into(), self.jti.clone().into());

@@ -180,3 +180,73 @@ fn with_type(status: StatusCode, content_type: &'static str, body: String) -> Re
         .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::TestClock;
+
+    fn state(path: &str) -> State {
+        State::new(
+            "http://127.0.0.1:1".into(),
+            path.into(),
+            "aud".into(),
+            TestClock::system(),
+        )
+    }
+
+    #[test]
+    fn routes_at_the_root() {
+        let s = state("");
+        let cases = [
+            (
+                "/.well-known/openid-configuration",
+                Some(Endpoint::Discovery),
+            ),
+            (
+                "/.well-known/oauth-authorization-server",
+                Some(Endpoint::OauthMetadata),
+            ),
+            (
+                "/.well-known/oauth-authorization-server/",
+                Some(Endpoint::OauthMetadata),
+            ),
+            ("/.well-known/jwks.json", Some(Endpoint::Jwks)),
+            ("/oauth/token", Some(Endpoint::Token)),
+            ("/oauth/token/", None),
+            ("/.well-known/oauth-authorization-server/x", None),
+            ("//.well-known/jwks.json", None),
+            ("/", None),
+        ];
+        for (path, expected) in cases {
+            assert_eq!(route(&s, path), expected, "{path}");
+        }
+    }
+
+    #[test]
+    fn routes_under_a_path() {
+        let s = state("/t");
+        let cases = [
+            (
+                "/t/.well-known/openid-configuration",
+                Some(Endpoint::Discovery),
+            ),
+            (
+                "/.well-known/oauth-authorization-server/t",
+                Some(Endpoint::OauthMetadata),
+            ),
+            (
+                "/.well-known/oauth-authorization-server/t/",
+                Some(Endpoint::OauthMetadata),
+            ),
+            ("/t/.well-known/jwks.json", Some(Endpoint::Jwks)),
+            ("/t/oauth/token", Some(Endpoint::Token)),
+            ("/.well-known/jwks.json", None),
+            ("/.well-known/oauth-authorization-server", None),
+            ("/tt/.well-known/jwks.json", None),
+        ];
+        for (path, expected) in cases {
+            assert_eq!(route(&s, path), expected, "{path}");
+        }
+    }
+}

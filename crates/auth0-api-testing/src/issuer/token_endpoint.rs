@@ -1,5 +1,6 @@
 //! The scriptable token endpoint: configured responses and recorded requests.
 
+use std::fmt;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -67,8 +68,11 @@ impl Default for TokenResponse {
 }
 
 /// A request the token endpoint received.
+///
+/// `Debug` shows the method, path, header names and body length only: the headers and body
+/// carry client secrets and subject tokens.
 #[non_exhaustive]
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct RecordedRequest {
     /// The request method.
     pub method: Method,
@@ -78,6 +82,18 @@ pub struct RecordedRequest {
     pub headers: HeaderMap,
     /// The request body.
     pub body: Bytes,
+}
+
+impl fmt::Debug for RecordedRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.headers.keys().map(|k| k.as_str()).collect();
+        f.debug_struct("RecordedRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("headers", &names)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
 }
 
 impl RecordedRequest {
@@ -169,6 +185,16 @@ mod tests {
         assert_eq!(recorded("", Some("Bearer abc")).basic_credentials(), None);
         assert_eq!(recorded("", Some("Basic !!!")).basic_credentials(), None);
         assert_eq!(recorded("", None).basic_credentials(), None);
+    }
+
+    #[test]
+    fn debug_hides_secrets() {
+        let r = recorded("client_secret=hunter2", Some("Basic aHVudGVyMg=="));
+        let debug = format!("{r:?}");
+        assert!(!debug.contains("hunter2"), "{debug}");
+        assert!(!debug.contains("aHVudGVyMg"), "{debug}");
+        assert!(debug.contains("authorization"), "{debug}");
+        assert!(debug.contains("body_len: 21"), "{debug}");
     }
 
     #[test]
