@@ -110,7 +110,7 @@ pub use challenge::DPOP_NONCE;
 pub use claims::{Claims, ClaimsError};
 pub use config::ConfigError;
 pub use domains::{DomainsResolver, ResolverContext};
-pub use dpop::{DPOP, DpopMode, NonceConfig};
+pub use dpop::{DPOP, DpopMode, NonceConfig, NonceConfigError};
 pub use error::{Error, ErrorKind, Scheme};
 pub use issuer::{Audience, Issuer};
 pub use jwk::{Algorithm, UnknownAlgorithm};

@@ -49,7 +49,7 @@ mod htu;
 mod nonce;
 mod proof;
 
-pub use nonce::NonceConfig;
+pub use nonce::{NonceConfig, NonceConfigError};
 
 pub(crate) use proof::{single_proof, verify_proof};
 

@@ -5,4 +5,5 @@ mod common;
 mod config;
 mod keys;
 mod mcd;
+mod dpop;
 mod verify;
