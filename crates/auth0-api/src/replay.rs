@@ -1,0 +1,503 @@
+//! DPoP proof replay protection (RFC 9449 §11.1).
+//!
+//! Each proof carries a unique `jti`. A proof is accepted only if its `jti` has not been seen
+//! before while the proof could still pass the `iat` window check; after that window, the
+//! `iat` check itself rejects the proof, so the `jti` can be forgotten.
+//!
+//! [`ReplayStore`] is the storage contract; [`MemoryReplayStore`] is the default, for a single
+//! instance. Several instances behind a load balancer must share one store (for example the
+//! Redis store of the `auth0-api-redis` crate), or a proof replayed to another instance
+//! would be accepted there.
+
+use std::collections::HashMap;
+use std::error::Error as StdError;
+use std::fmt;
+use std::future::Future;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use aws_lc_rs::digest;
+
+use crate::time::UnixTime;
+
+/// Storage for seen DPoP proof identifiers: accepts each `jti` at most once within its TTL.
+///
+/// The verifier calls [`check_and_store`](ReplayStore::check_and_store) once per DPoP proof,
+/// after the proof's signature and claims were checked, with `expires_at` set to the end of
+/// the window in which the proof's `iat` is acceptable.
+///
+/// Implementations must be atomic: of any number of concurrent calls with the same key, at
+/// most one may return `Ok(true)` until the entry expires. An implementation that cannot
+/// answer (store unreachable, full, timed out) returns an error, and the verifier refuses the
+/// request with 503; it never accepts a proof it could not check.
+pub trait ReplayStore: fmt::Debug + Send + Sync + 'static {
+    /// Atomically records `key` until `expires_at`.
+    ///
+    /// Returns `Ok(true)` when the key was not seen before (accept the proof), `Ok(false)`
+    /// when it was seen and has not expired yet (a replay), and `Err` when the store cannot
+    /// answer (the caller fails closed).
+    fn check_and_store<'a>(
+        &'a self,
+        key: &'a ReplayKey,
+        now: UnixTime,
+        expires_at: UnixTime,
+    ) -> Pin<Box<dyn Future<Output = Result<bool, ReplayStoreError>> + Send + 'a>>;
+}
+
+impl<T: ReplayStore + ?Sized> ReplayStore for Arc<T> {
+    fn check_and_store<'a>(
+        &'a self,
+        key: &'a ReplayKey,
+        now: UnixTime,
+        expires_at: UnixTime,
+    ) -> Pin<Box<dyn Future<Output = Result<bool, ReplayStoreError>> + Send + 'a>> {
+        (**self).check_and_store(key, now, expires_at)
+    }
+}
+
+/// The identity of one DPoP proof for replay detection: the access token's issuer, the
+/// thumbprint of the proof key (`jkt`), and the proof's `jti`.
+///
+/// Scoping by issuer and key means that one client cannot block another's proofs by
+/// guessing its `jti` values.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ReplayKey {
+    issuer: String,
+    jkt: String,
+    jti: String,
+}
+
+impl ReplayKey {
+    /// The key for a proof with `jti`, signed by the key with thumbprint `jkt`, sent with an
+    /// access token from `issuer`.
+    pub fn new(issuer: &str, jkt: &str, jti: &str) -> Self {
+        Self {
+            issuer: issuer.to_owned(),
+            jkt: jkt.to_owned(),
+            jti: jti.to_owned(),
+        }
+    }
+
+    /// The access token's issuer.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// The RFC 7638 thumbprint of the proof's public key.
+    pub fn jkt(&self) -> &str {
+        &self.jkt
+    }
+
+    /// The proof's `jti` claim.
+    pub fn jti(&self) -> &str {
+        &self.jti
+    }
+
+    /// SHA-256 of the three parts, each prefixed with its length, so that distinct keys
+    /// never share an encoding.
+    fn digest(&self) -> [u8; 32] {
+        let mut ctx = digest::Context::new(&digest::SHA256);
+        for part in [&self.issuer, &self.jkt, &self.jti] {
+            ctx.update(&(part.len() as u64).to_be_bytes());
+            ctx.update(part.as_bytes());
+        }
+        let mut out = [0u8; 32];
+        out.copy_from_slice(ctx.finish().as_ref());
+        out
+    }
+}
+
+/// A [`ReplayStore`] could not answer; the request is refused with 503.
+#[derive(Debug, thiserror::Error)]
+#[error("replay store unavailable: {source}")]
+pub struct ReplayStoreError {
+    source: Box<dyn StdError + Send + Sync + 'static>,
+}
+
+impl ReplayStoreError {
+    /// Wraps the reason the store could not answer.
+    pub fn new(source: impl StdError + Send + Sync + 'static) -> Self {
+        Self {
+            source: Box::new(source),
+        }
+    }
+}
+
+/// Number of independently locked shards of [`MemoryReplayStore`].
+const SHARDS: usize = 64;
+/// Default capacity of [`MemoryReplayStore`]: about 2^20 entries, enough for several
+/// thousand DPoP requests per second with a five-minute `iat` window.
+const DEFAULT_CAPACITY: usize = 1 << 20;
+
+/// The default [`ReplayStore`]: in memory, for a single instance.
+///
+/// Entries are spread over 64 independently locked shards by a hash of the key, so
+/// concurrent requests almost never wait on each other. Each entry costs about 48 bytes
+/// (a 32-byte SHA-256 of the key and an expiry), independent of the size of the `jti`.
+/// Expired entries are purged incrementally while new ones are stored.
+///
+/// The store is bounded. When the shard a new key falls in is full of entries that have not
+/// expired yet, [`check_and_store`](ReplayStore::check_and_store) returns an error (the
+/// request is refused with 503) instead of evicting an entry: forgetting a live entry would
+/// let that proof be replayed. Size the capacity for the peak rate of DPoP requests times the
+/// proof `iat` window.
+pub struct MemoryReplayStore {
+    shards: Box<[Mutex<Shard>]>,
+    shard_capacity: usize,
+}
+
+#[derive(Default)]
+struct Shard {
+    /// SHA-256 of the key → expiry in milliseconds since the epoch.
+    entries: HashMap<[u8; 32], u64, BuildHasherDefault<DigestHasher>>,
+    /// No entry expires before this instant (milliseconds); a sweep before it finds nothing.
+    earliest_expiry: u64,
+    /// Inserts since the last sweep, to amortize sweeping over insertions.
+    inserts_since_sweep: usize,
+}
+
+impl Shard {
+    fn sweep(&mut self, now_ms: u64) {
+        self.entries.retain(|_, &mut expires| expires > now_ms);
+        self.earliest_expiry = self.entries.values().copied().min().unwrap_or(u64::MAX);
+        self.inserts_since_sweep = 0;
+    }
+}
+
+/// The store is full of entries that have not expired.
+#[derive(Debug, thiserror::Error)]
+#[error("in-memory replay store is full")]
+struct StoreFull;
+
+impl MemoryReplayStore {
+    /// A store for up to about a million entries.
+    pub fn new() -> Self {
+        Self::with_capacity(DEFAULT_CAPACITY)
+    }
+
+    /// A store for up to `max_entries` entries (at least one per shard).
+    ///
+    /// The limit applies per shard (`max_entries / 64`, rounded up), so the store may report
+    /// full for a key whose shard is full while others have room.
+    pub fn with_capacity(max_entries: usize) -> Self {
+        let shards = (0..SHARDS)
+            .map(|_| {
+                Mutex::new(Shard {
+                    earliest_expiry: u64::MAX,
+                    ..Shard::default()
+                })
+            })
+            .collect();
+        Self {
+            shards,
+            shard_capacity: max_entries.div_ceil(SHARDS).max(1),
+        }
+    }
+
+    /// Number of stored entries, including expired ones not yet purged.
+    pub fn len(&self) -> usize {
+        self.shards.iter().map(|s| lock(s).entries.len()).sum()
+    }
+
+    /// Whether the store holds no entries.
+    pub fn is_empty(&self) -> bool {
+        self.shards.iter().all(|s| lock(s).entries.is_empty())
+    }
+
+    fn insert(
+        &self,
+        key: &ReplayKey,
+        now: UnixTime,
+        expires_at: UnixTime,
+    ) -> Result<bool, ReplayStoreError> {
+        let digest = key.digest();
+        let shard = &self.shards[usize::from(digest[0]) % SHARDS];
+        let now_ms = now.as_millis();
+        let expires_ms = expires_at.as_millis();
+        let mut shard = lock(shard);
+
+        if let Some(existing) = shard.entries.get_mut(&digest) {
+            if *existing > now_ms {
+                return Ok(false);
+            }
+            // Seen before, but expired: accept and record again.
+            *existing = expires_ms;
+            shard.earliest_expiry = shard.earliest_expiry.min(expires_ms);
+            return Ok(true);
+        }
+
+        let len = shard.entries.len();
+        let full = len >= self.shard_capacity;
+        // Sweep when full, or after as many inserts as there are entries (so the cost of a
+        // sweep is spread over the inserts that grew the shard), and only when something
+        // can have expired.
+        if (full || shard.inserts_since_sweep >= len.max(64)) && now_ms >= shard.earliest_expiry {
+            shard.sweep(now_ms);
+        }
+        if shard.entries.len() >= self.shard_capacity {
+            return Err(ReplayStoreError::new(StoreFull));
+        }
+        shard.entries.insert(digest, expires_ms);
+        shard.earliest_expiry = shard.earliest_expiry.min(expires_ms);
+        shard.inserts_since_sweep += 1;
+        Ok(true)
+    }
+}
+
+impl Default for MemoryReplayStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for MemoryReplayStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemoryReplayStore")
+            .field("shards", &self.shards.len())
+            .field("capacity", &(self.shard_capacity * self.shards.len()))
+            .finish_non_exhaustive()
+    }
+}
+
+impl ReplayStore for MemoryReplayStore {
+    fn check_and_store<'a>(
+        &'a self,
+        key: &'a ReplayKey,
+        now: UnixTime,
+        expires_at: UnixTime,
+    ) -> Pin<Box<dyn Future<Output = Result<bool, ReplayStoreError>> + Send + 'a>> {
+        Box::pin(std::future::ready(self.insert(key, now, expires_at)))
+    }
+}
+
+/// Locks a shard. A panic while holding the lock cannot leave the map inconsistent (every
+/// update is a single map operation), so a poisoned lock is used as is.
+fn lock(shard: &Mutex<Shard>) -> std::sync::MutexGuard<'_, Shard> {
+    shard.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Hashes the map keys, which are already uniformly distributed SHA-256 outputs, by taking
+/// eight of their bytes.
+#[derive(Default)]
+struct DigestHasher(u64);
+
+impl Hasher for DigestHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Bytes 8..16 of the digest; byte 0 already chose the shard.
+        for &b in bytes.iter().skip(8).take(8) {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn key(jti: &str) -> ReplayKey {
+        ReplayKey::new("https://issuer.example/", "jkt-abc", jti)
+    }
+
+    async fn store(s: &dyn ReplayStore, k: &ReplayKey, now_ms: u64, exp_ms: u64) -> bool {
+        match s
+            .check_and_store(
+                k,
+                UnixTime::from_millis(now_ms),
+                UnixTime::from_millis(exp_ms),
+            )
+            .await
+        {
+            Ok(accepted) => accepted,
+            Err(e) => panic!("store failed: {e}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn first_use_accepted_replay_rejected() {
+        let s = MemoryReplayStore::new();
+        assert!(s.is_empty());
+        assert!(store(&s, &key("a"), 1_000, 61_000).await);
+        assert!(!store(&s, &key("a"), 1_001, 61_000).await);
+        assert!(!store(&s, &key("a"), 60_999, 61_000).await);
+        assert!(store(&s, &key("b"), 1_002, 61_000).await);
+        assert_eq!(s.len(), 2);
+    }
+
+    #[tokio::test]
+    async fn accepted_again_after_expiry() {
+        let s = MemoryReplayStore::new();
+        assert!(store(&s, &key("a"), 1_000, 2_000).await);
+        assert!(!store(&s, &key("a"), 1_999, 3_000).await);
+        assert!(store(&s, &key("a"), 2_000, 3_000).await);
+        // Re-recorded with the new expiry.
+        assert!(!store(&s, &key("a"), 2_999, 4_000).await);
+        assert!(store(&s, &key("a"), 3_000, 4_000).await);
+    }
+
+    #[tokio::test]
+    async fn key_parts_are_scoped() {
+        let s = MemoryReplayStore::new();
+        let parts = [
+            ReplayKey::new("iss", "jkt", "jti"),
+            ReplayKey::new("iss2", "jkt", "jti"),
+            ReplayKey::new("iss", "jkt2", "jti"),
+            ReplayKey::new("iss", "jkt", "jti2"),
+            // Same concatenation, different split: must not collide.
+            ReplayKey::new("issj", "kt", "jti"),
+            ReplayKey::new("is", "sjkt", "jti"),
+            ReplayKey::new("", "issjkt", "jti"),
+        ];
+        for k in &parts {
+            assert!(store(&s, k, 0, 10_000).await, "{k:?}");
+        }
+        for k in &parts {
+            assert!(!store(&s, k, 1, 10_000).await, "{k:?}");
+        }
+    }
+
+    #[test]
+    fn replay_key_accessors_and_digest() {
+        let k = ReplayKey::new("i", "k", "j");
+        assert_eq!((k.issuer(), k.jkt(), k.jti()), ("i", "k", "j"));
+        assert_eq!(k.digest(), ReplayKey::new("i", "k", "j").digest());
+        assert_ne!(k.digest(), ReplayKey::new("i", "kj", "").digest());
+    }
+
+    #[tokio::test]
+    async fn full_store_fails_closed_instead_of_forgetting() {
+        // One entry per shard.
+        let s = MemoryReplayStore::with_capacity(1);
+        assert_eq!(s.shard_capacity, 1);
+        let mut accepted = Vec::new();
+        let mut refused = None;
+        for i in 0..10_000 {
+            let k = key(&format!("jti-{i}"));
+            match s
+                .check_and_store(&k, UnixTime::from_millis(0), UnixTime::from_millis(60_000))
+                .await
+            {
+                Ok(true) => accepted.push(k),
+                Ok(false) => panic!("fresh key reported as replay"),
+                Err(e) => {
+                    assert_eq!(
+                        e.to_string(),
+                        "replay store unavailable: in-memory replay store is full"
+                    );
+                    assert!(e.source().is_some());
+                    refused = Some(k);
+                    break;
+                }
+            }
+        }
+        let refused = refused.unwrap_or_else(|| panic!("store never filled up"));
+        assert!(accepted.len() <= SHARDS);
+        // Every accepted key is still remembered: replays are rejected, not forgotten.
+        for k in &accepted {
+            assert!(!store(&s, k, 1, 60_000).await);
+        }
+        // Once entries expire, the full shard is swept and accepts again.
+        assert!(store(&s, &refused, 60_000, 120_000).await);
+        assert!(!store(&s, &refused, 60_001, 120_000).await);
+    }
+
+    #[tokio::test]
+    async fn capacity_is_total_across_shards() {
+        let s = MemoryReplayStore::with_capacity(64 * 100);
+        let mut ok = 0usize;
+        for i in 0..64 * 100 {
+            match s
+                .check_and_store(
+                    &key(&i.to_string()),
+                    UnixTime::from_millis(0),
+                    UnixTime::from_millis(1_000),
+                )
+                .await
+            {
+                Ok(true) => ok += 1,
+                Ok(false) => panic!("fresh key reported as replay"),
+                Err(_) => {}
+            }
+        }
+        // Hash imbalance fills some shards before others, but most entries fit and none is
+        // stored beyond the per-shard limit.
+        assert!(ok > 64 * 80, "{ok}");
+        assert_eq!(s.len(), ok);
+        for shard in s.shards.iter() {
+            assert!(lock(shard).entries.len() <= 100);
+        }
+    }
+
+    #[tokio::test]
+    async fn expired_entries_are_purged_incrementally() {
+        let s = MemoryReplayStore::with_capacity(1 << 20);
+        for i in 0..20_000 {
+            assert!(store(&s, &key(&format!("old-{i}")), 0, 1_000).await);
+        }
+        assert_eq!(s.len(), 20_000);
+        // Later traffic sweeps the expired entries without the store being full.
+        for i in 0..20_000 {
+            assert!(store(&s, &key(&format!("new-{i}")), 5_000, 6_000).await);
+        }
+        assert!(s.len() < 30_000, "{}", s.len());
+        // A sweep never drops live entries.
+        for i in 0..20_000 {
+            assert!(!store(&s, &key(&format!("new-{i}")), 5_001, 6_000).await);
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_inserts_of_one_key_accept_exactly_once() {
+        let s = Arc::new(MemoryReplayStore::new());
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let k = Arc::new(key("contended"));
+        let tasks: Vec<_> = (0..10_000)
+            .map(|_| {
+                let (s, accepted, k) = (s.clone(), accepted.clone(), k.clone());
+                tokio::spawn(async move {
+                    tokio::task::yield_now().await;
+                    if store(&*s, &k, 1_000, 60_000).await {
+                        accepted.fetch_add(1, Ordering::SeqCst);
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap_or_else(|e| panic!("{e}"));
+        }
+        assert_eq!(accepted.load(Ordering::SeqCst), 1);
+        assert_eq!(s.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn works_through_arc_dyn() {
+        let s: Arc<dyn ReplayStore> = Arc::new(MemoryReplayStore::new());
+        assert!(store(&s, &key("a"), 0, 1_000).await);
+        assert!(!store(&s, &key("a"), 0, 1_000).await);
+    }
+
+    #[test]
+    fn debug_shows_no_entries() {
+        let debug = format!("{:?}", MemoryReplayStore::with_capacity(640));
+        assert_eq!(debug, "MemoryReplayStore { shards: 64, capacity: 640, .. }");
+        assert!(format!("{:?}", key("j")).contains("\"j\""));
+    }
+
+    #[test]
+    fn error_display_and_source() {
+        let e = ReplayStoreError::new(std::io::Error::other("connection refused"));
+        assert_eq!(
+            e.to_string(),
+            "replay store unavailable: connection refused"
+        );
+        assert_eq!(
+            e.source().map(|s| s.to_string()).as_deref(),
+            Some("connection refused")
+        );
+    }
+}
