@@ -1,6 +1,7 @@
 //! Core of auth0-rs (docs below are filled in with the quick start).
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod act;
 mod authorization;
 mod builder;
 mod challenge;
@@ -8,6 +9,7 @@ mod claims;
 mod config;
 mod dpop;
 mod error;
+pub mod exchange;
 mod issuer;
 mod jose;
 mod jwk;
@@ -20,11 +22,16 @@ mod time;
 mod verifier;
 
 pub use builder::Auth0Builder;
+pub use act::ActError;
 pub use challenge::DPOP_NONCE;
 pub use claims::{Claims, ClaimsError};
 pub use config::ConfigError;
 pub use dpop::{DPOP, DpopMode, NonceConfig};
 pub use error::{Error, ErrorKind, Scheme};
+pub use exchange::{
+    AssertionAudience, ClientAssertionKey, ClientAuth, ClientSecret, ConnectionToken, ConnectionTokenRequest,
+    ExchangeError, ExchangeErrorKind, ExchangeProfileRequest, ExchangedToken, OnBehalfOfRequest, OnBehalfOfToken,
+};
 pub use issuer::{Audience, Issuer};
 pub use jwk::{Algorithm, UnknownAlgorithm};
 pub use jwks::FetchError;
