@@ -1,0 +1,3 @@
+//! Integration tests of auth0-api, in one binary.
+
+mod exchange;
