@@ -956,3 +956,49 @@ async fn configured_token_endpoint_skips_discovery() {
     assert_eq!(issuer.requests(Endpoint::OauthMetadata), 0);
     assert_eq!(issuer.requests(Endpoint::Token), 1);
 }
+
+// ---------------------------------------------------------------------------------------
+// `act` helpers on verified claims.
+
+#[tokio::test]
+async fn act_helpers_on_verified_tokens() {
+    use auth0_api::ActError;
+    use auth0_api::act::{current_actor, delegation_chain};
+
+    let issuer = issuer().await;
+    let auth0 = auth0(&issuer);
+    let verify = |token: String| {
+        let auth0 = auth0.clone();
+        async move {
+            match auth0.verify_access_token(&token).await {
+                Ok(c) => c,
+                Err(e) => panic!("verify: {e}"),
+            }
+        }
+    };
+
+    let delegated = verify(
+        issuer
+            .token()
+            .sub("user-1")
+            .claim("act", json!({ "sub": "api-b", "act": { "sub": "api-a" } }))
+            .sign(),
+    )
+    .await;
+    assert_eq!(current_actor(&delegated), Ok(Some("api-b")));
+    assert_eq!(delegation_chain(&delegated), Ok(vec!["api-b", "api-a"]));
+
+    let direct = verify(issuer.token().sub("user-1").sign()).await;
+    assert_eq!(current_actor(&direct), Ok(None));
+    assert_eq!(delegation_chain(&direct), Ok(vec![]));
+
+    for (act, want) in [
+        (json!("api-b"), ActError::NotAnObject),
+        (json!({ "sub": "" }), ActError::InvalidSub),
+        (json!({ "sub": "api-b", "act": { "client_id": "x" } }), ActError::InvalidSub),
+    ] {
+        let claims = verify(issuer.token().claim("act", act.clone()).sign()).await;
+        assert_eq!(current_actor(&claims), Err(want), "{act}");
+        assert_eq!(delegation_chain(&claims), Err(want), "{act}");
+    }
+}
