@@ -8,6 +8,7 @@ use url::Url;
 use crate::challenge::{Challenges, is_challenge_safe};
 use crate::config::ConfigError;
 use crate::dpop::{DpopMode, NonceConfig};
+use crate::exchange::{ClientAuth, ClientSecret, ExchangeOptions};
 use crate::replay::{MemoryReplayStore, ReplayStore};
 use crate::issuer::{Audience, Issuer, check_url};
 use crate::jwk::{AlgSet, Algorithm};
@@ -51,6 +52,7 @@ pub struct Auth0Builder {
     domains: Option<Vec<String>>,
     resolver: Option<Arc<dyn DomainsResolver>>,
     max_issuers: u64,
+    exchange: ExchangeOptions,
 }
 
 impl Default for Auth0Builder {
@@ -81,6 +83,7 @@ impl Default for Auth0Builder {
             domains: None,
             resolver: None,
             max_issuers: 100,
+            exchange: ExchangeOptions::default(),
         }
     }
 }
@@ -299,6 +302,42 @@ impl Auth0Builder {
         self
     }
 
+    // Token exchange (SPEC §8).
+
+    /// The client id of this API's Auth0 application, for token exchange.
+    pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
+        self.exchange.client_id = Some(client_id.into());
+        self
+    }
+
+    /// The client secret of this API's Auth0 application, for token exchange, sent with
+    /// HTTP Basic authentication: shorthand for
+    /// `client_auth(ClientAuth::client_secret_basic(secret))`.
+    pub fn client_secret(self, secret: impl Into<ClientSecret>) -> Self {
+        self.client_auth(ClientAuth::client_secret_basic(secret))
+    }
+
+    /// How this API authenticates at the token endpoint: `client_secret_basic`,
+    /// `client_secret_post` or `private_key_jwt` (see [`ClientAuth`]). Replaces
+    /// [`client_secret`](Self::client_secret).
+    pub fn client_auth(mut self, auth: ClientAuth) -> Self {
+        self.exchange.auth = Some(auth);
+        self
+    }
+
+    /// Timeout of each token-exchange request, response included. Default 10 s.
+    pub fn exchange_timeout(mut self, timeout: Duration) -> Self {
+        self.exchange.timeout = timeout;
+        self
+    }
+
+    /// The token endpoint, instead of the one from discovery (e.g. with
+    /// [`jwks_uri`](Self::jwks_uri) and no discovery document).
+    pub fn token_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.exchange.token_endpoint = Some(url.into());
+        self
+    }
+
     /// Checks the configuration and builds the verifier.
     pub fn build(self) -> Result<Auth0, ConfigError> {
         let issuer = match &self.issuer {
@@ -407,6 +446,8 @@ impl Auth0Builder {
             return Err(ConfigError::new("jwks_cache_ttl", "min is greater than max"));
         }
 
+        let exchange = self.exchange.build(self.max_response_bytes)?;
+
         let client = match self.http_client {
             Some(c) => c,
             None => reqwest::Client::builder()
@@ -459,6 +500,7 @@ impl Auth0Builder {
             token_cache: TokenCache::new(self.token_cache_capacity),
             replay_store: self.replay_store.unwrap_or_else(|| Arc::new(MemoryReplayStore::new())),
             dpop_nonce: self.dpop_nonce,
+            exchange,
         }))
     }
 }

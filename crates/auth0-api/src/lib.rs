@@ -86,6 +86,7 @@
 //!   [`Claims`]' `Debug` shows registered claims only.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod act;
 mod authorization;
 mod builder;
 mod challenge;
@@ -94,6 +95,7 @@ mod config;
 mod domains;
 mod dpop;
 mod error;
+pub mod exchange;
 mod issuer;
 mod jose;
 mod jwk;
@@ -106,12 +108,17 @@ mod time;
 mod verifier;
 
 pub use builder::Auth0Builder;
+pub use act::ActError;
 pub use challenge::DPOP_NONCE;
 pub use claims::{Claims, ClaimsError};
 pub use config::ConfigError;
 pub use domains::{DomainsResolver, ResolverContext};
 pub use dpop::{DPOP, DpopMode, NonceConfig, NonceConfigError};
 pub use error::{Error, ErrorKind, Scheme};
+pub use exchange::{
+    AssertionAudience, ClientAssertionKey, ClientAuth, ClientSecret, ConnectionToken, ConnectionTokenRequest,
+    ExchangeError, ExchangeErrorKind, ExchangeProfileRequest, ExchangedToken, OnBehalfOfRequest, OnBehalfOfToken,
+};
 pub use issuer::{Audience, Issuer};
 pub use jwk::{Algorithm, UnknownAlgorithm};
 pub use jwks::FetchError;

@@ -48,13 +48,13 @@ pub(crate) struct Inner {
     pub(crate) public_url: Option<Url>,
     pub(crate) max_token_bytes: usize,
     pub(crate) clock: Arc<dyn Clock>,
-    #[allow(dead_code)]
     pub(crate) fetcher: Fetcher,
     pub(crate) keys: KeySource,
     pub(crate) challenges: Challenges,
     pub(crate) token_cache: TokenCache,
     pub(crate) replay_store: Arc<dyn ReplayStore>,
     pub(crate) dpop_nonce: Option<NonceConfig>,
+    pub(crate) exchange: crate::exchange::Exchange,
 }
 
 impl fmt::Debug for Auth0 {

@@ -82,10 +82,6 @@ impl Fetcher {
         &self.client
     }
 
-    pub(crate) fn timeout(&self) -> Duration {
-        self.timeout
-    }
-
     /// GETs `url` and parses a JSON object, all within the timeout.
     pub(crate) async fn get_json(&self, url: &Url) -> Result<Fetched, FetchError> {
         match tokio::time::timeout(self.timeout, self.get_json_inner(url)).await {

@@ -7,3 +7,4 @@ mod keys;
 mod mcd;
 mod dpop;
 mod verify;
+mod exchange;
