@@ -22,28 +22,51 @@ fn b64(v: &serde_json::Value, name: &str) -> Vec<u8> {
 
 /// A pre-parsed aws-lc-rs key for the issuer's JWK, and the token's signing input and
 /// signature, to time the bare signature check.
-fn raw_parts(issuer: &TestIssuer, kid: &str, alg: Alg, token: &str) -> (ParsedPublicKey, Vec<u8>, Vec<u8>) {
+fn raw_parts(
+    issuer: &TestIssuer,
+    kid: &str,
+    alg: Alg,
+    token: &str,
+) -> (ParsedPublicKey, Vec<u8>, Vec<u8>) {
     let jwk = issuer.public_jwk(kid).unwrap();
     let key = match alg {
-        Alg::RS256 => signature::RsaPublicKeyComponents { n: b64(&jwk, "n"), e: b64(&jwk, "e") }
-            .to_parsed_public_key(&signature::RSA_PKCS1_2048_8192_SHA256)
-            .unwrap(),
+        Alg::RS256 => signature::RsaPublicKeyComponents {
+            n: b64(&jwk, "n"),
+            e: b64(&jwk, "e"),
+        }
+        .to_parsed_public_key(&signature::RSA_PKCS1_2048_8192_SHA256)
+        .unwrap(),
         Alg::ES256 => {
             let mut point = vec![4u8];
             point.extend(b64(&jwk, "x"));
             point.extend(b64(&jwk, "y"));
-            UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point).parse().unwrap()
+            UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point)
+                .parse()
+                .unwrap()
         }
-        _ => UnparsedPublicKey::new(&signature::ED25519, b64(&jwk, "x")).parse().unwrap(),
+        _ => UnparsedPublicKey::new(&signature::ED25519, b64(&jwk, "x"))
+            .parse()
+            .unwrap(),
     };
     let (input, sig) = token.rsplit_once('.').unwrap();
-    (key, input.as_bytes().to_vec(), URL_SAFE_NO_PAD.decode(sig).unwrap())
+    (
+        key,
+        input.as_bytes().to_vec(),
+        URL_SAFE_NO_PAD.decode(sig).unwrap(),
+    )
 }
 
 fn bench(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let issuer = rt.block_on(TestIssuer::start());
-    let algs = [(Alg::RS256, "RS256"), (Alg::ES256, "ES256"), (Alg::EdDSA, "EdDSA")];
+    let algs = [
+        (Alg::RS256, "RS256"),
+        (Alg::ES256, "ES256"),
+        (Alg::EdDSA, "EdDSA"),
+    ];
     let kids: Vec<String> = algs.iter().map(|(a, _)| issuer.add_key(*a)).collect();
     let build = |cache: u64| {
         Auth0::builder()
@@ -66,10 +89,14 @@ fn bench(c: &mut Criterion) {
             .claim("org_id", "org_123")
             .sign();
         let mut headers = HeaderMap::new();
-        headers.insert(AUTHORIZATION, HeaderValue::from_str(&format!("Bearer {token}")).unwrap());
+        headers.insert(
+            AUTHORIZATION,
+            HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
+        );
         let url = "https://api.example.com/data";
         for auth0 in [&uncached, &cached] {
-            rt.block_on(auth0.verify_request(&Method::GET, url, &headers)).unwrap();
+            rt.block_on(auth0.verify_request(&Method::GET, url, &headers))
+                .unwrap();
         }
 
         let (key, input, sig) = raw_parts(&issuer, kid, alg, &token);
@@ -78,12 +105,18 @@ fn bench(c: &mut Criterion) {
         });
         group.bench_function(format!("verify_request/{name}/uncached"), |b| {
             b.to_async(&rt).iter(|| async {
-                uncached.verify_request(&Method::GET, url, &headers).await.unwrap()
+                uncached
+                    .verify_request(&Method::GET, url, &headers)
+                    .await
+                    .unwrap()
             })
         });
         group.bench_function(format!("verify_request/{name}/cached"), |b| {
             b.to_async(&rt).iter(|| async {
-                cached.verify_request(&Method::GET, url, &headers).await.unwrap()
+                cached
+                    .verify_request(&Method::GET, url, &headers)
+                    .await
+                    .unwrap()
             })
         });
     }

@@ -16,9 +16,9 @@ pub(crate) struct Credentials<'a> {
 fn is_token68(s: &str) -> bool {
     let body = s.trim_end_matches('=');
     !body.is_empty()
-        && body
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/'))
+        && body.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
+        })
 }
 
 /// Reads the one `Authorization` header: its scheme (case-insensitive) and token68
@@ -73,10 +73,16 @@ mod tests {
 
     #[test]
     fn accepted() {
-        assert_eq!(parse(&[b"Bearer abc.def.ghi"]), Ok((Scheme::Bearer, "abc.def.ghi".into())));
+        assert_eq!(
+            parse(&[b"Bearer abc.def.ghi"]),
+            Ok((Scheme::Bearer, "abc.def.ghi".into()))
+        );
         assert_eq!(parse(&[b"bearer a"]), Ok((Scheme::Bearer, "a".into())));
         assert_eq!(parse(&[b"BEARER a=="]), Ok((Scheme::Bearer, "a==".into())));
-        assert_eq!(parse(&[b"DPoP a-b_c~d+e/f"]), Ok((Scheme::Dpop, "a-b_c~d+e/f".into())));
+        assert_eq!(
+            parse(&[b"DPoP a-b_c~d+e/f"]),
+            Ok((Scheme::Dpop, "a-b_c~d+e/f".into()))
+        );
         assert_eq!(parse(&[b"dpop   a"]), Ok((Scheme::Dpop, "a".into())));
     }
 

@@ -7,14 +7,14 @@ use url::Url;
 
 use crate::challenge::{Challenges, is_challenge_safe};
 use crate::config::ConfigError;
+use crate::domains::{Allowed, DomainsResolver, KeySource, parse_allowed};
 use crate::dpop::{DpopMode, NonceConfig};
 use crate::exchange::{ClientAuth, ClientSecret, ExchangeOptions};
-use crate::replay::{MemoryReplayStore, ReplayStore};
 use crate::issuer::{Audience, Issuer, check_url};
 use crate::jwk::{AlgSet, Algorithm};
-use crate::domains::{Allowed, DomainsResolver, KeySource, parse_allowed};
 use crate::jwks::{CachePolicy, Fetcher, KeyCache};
 use crate::proxy::TrustProxy;
+use crate::replay::{MemoryReplayStore, ReplayStore};
 use crate::time::{Clock, SystemClock};
 use crate::verifier::{Auth0, Inner, TokenCache};
 
@@ -166,7 +166,8 @@ impl Auth0Builder {
 
     /// Claims that must be present besides `iss`, `aud`, `exp` and `iat`.
     pub fn required_claims<I: IntoIterator<Item = S>, S: Into<String>>(mut self, names: I) -> Self {
-        self.required_claims.extend(names.into_iter().map(Into::into));
+        self.required_claims
+            .extend(names.into_iter().map(Into::into));
         self
     }
 
@@ -353,7 +354,10 @@ impl Auth0Builder {
         };
         let allowed = match (&self.domains, &self.resolver) {
             (Some(_), Some(_)) => {
-                return Err(ConfigError::new("domains", "set a domains list or a resolver, not both"));
+                return Err(ConfigError::new(
+                    "domains",
+                    "set a domains list or a resolver, not both",
+                ));
             }
             (Some(list), None) => {
                 if list.is_empty() {
@@ -369,19 +373,30 @@ impl Auth0Builder {
             (None, None) => Allowed::Single,
         };
         if issuer.is_none() && matches!(allowed, Allowed::Single) {
-            return Err(ConfigError::new("domain", "set a domain, an issuer, or domains"));
+            return Err(ConfigError::new(
+                "domain",
+                "set a domain, an issuer, or domains",
+            ));
         }
         if self.jwks_uri.is_some() && !matches!(allowed, Allowed::Single) {
-            return Err(ConfigError::new("jwks_uri", "cannot be combined with multiple domains"));
+            return Err(ConfigError::new(
+                "jwks_uri",
+                "cannot be combined with multiple domains",
+            ));
         }
 
         if self.audiences.is_empty() {
-            return Err(ConfigError::new("audience", "at least one audience is required"));
+            return Err(ConfigError::new(
+                "audience",
+                "at least one audience is required",
+            ));
         }
         let audiences = self
             .audiences
             .iter()
-            .map(|a| Audience::new(a).ok_or_else(|| ConfigError::new("audience", "must not be empty")))
+            .map(|a| {
+                Audience::new(a).ok_or_else(|| ConfigError::new("audience", "must not be empty"))
+            })
             .collect::<Result<Vec<_>, _>>()?;
 
         let algs: AlgSet = match &self.algorithms {
@@ -396,7 +411,10 @@ impl Auth0Builder {
             None => AlgSet::all(),
         };
         if dpop_algs.is_empty() && self.dpop_mode != DpopMode::Disabled {
-            return Err(ConfigError::new("dpop_algorithms", "the allowlist is empty"));
+            return Err(ConfigError::new(
+                "dpop_algorithms",
+                "the allowlist is empty",
+            ));
         }
 
         if self.leeway > Duration::from_secs(300) {
@@ -406,7 +424,10 @@ impl Auth0Builder {
             return Err(ConfigError::new("dpop_iat_leeway", "at most 300 seconds"));
         }
         if self.dpop_iat_offset.is_zero() || self.dpop_iat_offset > Duration::from_secs(3600) {
-            return Err(ConfigError::new("dpop_iat_offset", "between 1 second and 1 hour"));
+            return Err(ConfigError::new(
+                "dpop_iat_offset",
+                "between 1 second and 1 hour",
+            ));
         }
         if self.realm.is_empty() || !self.realm.bytes().all(is_challenge_safe) {
             return Err(ConfigError::new(
@@ -414,10 +435,14 @@ impl Auth0Builder {
                 "must be non-empty printable ASCII without quotes or backslashes",
             ));
         }
-        let mut required_claims: Vec<Box<str>> = DEFAULT_REQUIRED.iter().map(|c| Box::from(*c)).collect();
+        let mut required_claims: Vec<Box<str>> =
+            DEFAULT_REQUIRED.iter().map(|c| Box::from(*c)).collect();
         for c in &self.required_claims {
             if c.is_empty() {
-                return Err(ConfigError::new("required_claims", "claim names must not be empty"));
+                return Err(ConfigError::new(
+                    "required_claims",
+                    "claim names must not be empty",
+                ));
             }
             if !required_claims.iter().any(|r| **r == **c) {
                 required_claims.push(c.as_str().into());
@@ -426,7 +451,8 @@ impl Auth0Builder {
         let jwks_uri = match &self.jwks_uri {
             None => None,
             Some(s) => {
-                let url = Url::parse(s).map_err(|_| ConfigError::new("jwks_uri", "not an absolute URL"))?;
+                let url = Url::parse(s)
+                    .map_err(|_| ConfigError::new("jwks_uri", "not an absolute URL"))?;
                 check_url(&url).map_err(|why| ConfigError::new("jwks_uri", why))?;
                 Some(url)
             }
@@ -443,7 +469,10 @@ impl Auth0Builder {
         }
         let p = &self.policy;
         if p.min_ttl > p.max_ttl {
-            return Err(ConfigError::new("jwks_cache_ttl", "min is greater than max"));
+            return Err(ConfigError::new(
+                "jwks_cache_ttl",
+                "min is greater than max",
+            ));
         }
 
         let exchange = self.exchange.build(self.max_response_bytes)?;
@@ -454,7 +483,9 @@ impl Auth0Builder {
                 .redirect(reqwest::redirect::Policy::none())
                 .connect_timeout(self.fetch_timeout)
                 .build()
-                .map_err(|_| ConfigError::new("http_client", "the default HTTP client could not be built"))?,
+                .map_err(|_| {
+                    ConfigError::new("http_client", "the default HTTP client could not be built")
+                })?,
         };
         let clock: Arc<dyn Clock> = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let fetcher = Fetcher::new(client, self.fetch_timeout, self.max_response_bytes);
@@ -498,7 +529,9 @@ impl Auth0Builder {
             keys,
             challenges,
             token_cache: TokenCache::new(self.token_cache_capacity),
-            replay_store: self.replay_store.unwrap_or_else(|| Arc::new(MemoryReplayStore::new())),
+            replay_store: self
+                .replay_store
+                .unwrap_or_else(|| Arc::new(MemoryReplayStore::new())),
             dpop_nonce: self.dpop_nonce,
             exchange,
         }))

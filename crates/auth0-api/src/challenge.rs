@@ -111,7 +111,9 @@ impl Challenges {
             (_, None) => Scheme::Bearer,
         };
         let value = self.render(Some(error_on), Some(kind), err.required_scope());
-        HeaderValue::try_from(value).ok().or_else(|| self.bare.clone())
+        HeaderValue::try_from(value)
+            .ok()
+            .or_else(|| self.bare.clone())
     }
 
     /// The full response for `err`: status, `WWW-Authenticate`, `DPoP-Nonce`,
@@ -163,7 +165,10 @@ mod tests {
     #[test]
     fn bare_challenges_per_mode() {
         let none = || Error::new(ErrorKind::MissingCredentials);
-        assert_eq!(www(DpopMode::Disabled, none()).as_deref(), Some(r#"Bearer realm="api""#));
+        assert_eq!(
+            www(DpopMode::Disabled, none()).as_deref(),
+            Some(r#"Bearer realm="api""#)
+        );
         assert_eq!(
             www(DpopMode::Allowed, none()).as_deref(),
             Some(r#"Bearer realm="api", DPoP algs="ES256 EdDSA""#)
@@ -202,13 +207,21 @@ mod tests {
         );
         // Scheme unknown (e.g. two Authorization headers): Bearer carries it when accepted.
         assert_eq!(
-            www(DpopMode::Allowed, Error::new(ErrorKind::MultipleAuthorizationHeaders)).as_deref(),
+            www(
+                DpopMode::Allowed,
+                Error::new(ErrorKind::MultipleAuthorizationHeaders)
+            )
+            .as_deref(),
             Some(
                 r#"Bearer realm="api", error="invalid_request", error_description="Multiple Authorization headers", DPoP algs="ES256 EdDSA""#
             )
         );
         assert_eq!(
-            www(DpopMode::Required, Error::new(ErrorKind::MultipleAuthorizationHeaders)).as_deref(),
+            www(
+                DpopMode::Required,
+                Error::new(ErrorKind::MultipleAuthorizationHeaders)
+            )
+            .as_deref(),
             Some(
                 r#"DPoP error="invalid_request", error_description="Multiple Authorization headers", algs="ES256 EdDSA""#
             )
@@ -290,8 +303,14 @@ mod tests {
     fn nonce_error_carries_the_header() {
         let c = Challenges::new(DpopMode::Allowed, "api", ALGS);
         let r = c.response(&Error::use_dpop_nonce("n-1".into()));
-        assert_eq!(r.headers().get(DPOP_NONCE).map(|v| v.as_bytes()), Some(&b"n-1"[..]));
-        let v = r.headers().get(WWW_AUTHENTICATE).map(|v| v.to_str().unwrap_or_default().to_owned());
+        assert_eq!(
+            r.headers().get(DPOP_NONCE).map(|v| v.as_bytes()),
+            Some(&b"n-1"[..])
+        );
+        let v = r
+            .headers()
+            .get(WWW_AUTHENTICATE)
+            .map(|v| v.to_str().unwrap_or_default().to_owned());
         assert_eq!(
             v.as_deref(),
             Some(

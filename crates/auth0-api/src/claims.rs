@@ -276,23 +276,43 @@ mod tests {
         assert_eq!(kind(json!({"iat":1})), Err(ErrorKind::MissingClaim));
         assert_eq!(kind(json!({"exp":"1"})), Err(ErrorKind::InvalidClaim));
         assert_eq!(kind(json!({"exp":-1})), Err(ErrorKind::InvalidClaim));
-        assert_eq!(kind(json!({"exp":1,"nbf":null})), Err(ErrorKind::InvalidClaim));
-        assert_eq!(kind(json!({"exp":1,"iat":true})), Err(ErrorKind::InvalidClaim));
+        assert_eq!(
+            kind(json!({"exp":1,"nbf":null})),
+            Err(ErrorKind::InvalidClaim)
+        );
+        assert_eq!(
+            kind(json!({"exp":1,"iat":true})),
+            Err(ErrorKind::InvalidClaim)
+        );
         assert_eq!(kind(json!({"exp":1e300})), Err(ErrorKind::InvalidClaim));
     }
 
     #[test]
     fn time_checks_with_leeway() {
-        let Ok(c) = claims(json!({"exp":100,"nbf":50})) else { panic!() };
-        let at = |s| c.check_times(UnixTime::from_secs(s), 0).map_err(|e| e.kind());
+        let Ok(c) = claims(json!({"exp":100,"nbf":50})) else {
+            panic!()
+        };
+        let at = |s| {
+            c.check_times(UnixTime::from_secs(s), 0)
+                .map_err(|e| e.kind())
+        };
         assert_eq!(at(99), Ok(()));
         assert_eq!(at(100), Err(ErrorKind::Expired));
         assert_eq!(at(49), Err(ErrorKind::NotYetValid));
         assert_eq!(at(50), Ok(()));
-        assert_eq!(c.check_times(UnixTime::from_secs(104), 5).map_err(|e| e.kind()), Ok(()));
-        assert_eq!(c.check_times(UnixTime::from_secs(45), 5).map_err(|e| e.kind()), Ok(()));
         assert_eq!(
-            c.check_times(UnixTime::from_secs(105), 5).map_err(|e| e.kind()),
+            c.check_times(UnixTime::from_secs(104), 5)
+                .map_err(|e| e.kind()),
+            Ok(())
+        );
+        assert_eq!(
+            c.check_times(UnixTime::from_secs(45), 5)
+                .map_err(|e| e.kind()),
+            Ok(())
+        );
+        assert_eq!(
+            c.check_times(UnixTime::from_secs(105), 5)
+                .map_err(|e| e.kind()),
             Err(ErrorKind::Expired)
         );
     }
@@ -304,8 +324,13 @@ mod tests {
             sub: String,
             org_id: Option<String>,
         }
-        let Ok(c) = claims(json!({"exp":1,"sub":"s","org_id":"o"})) else { panic!() };
-        let m: Mine = c.deserialize().map_err(|e| e.to_string()).unwrap_or(Mine { sub: String::new(), org_id: None });
+        let Ok(c) = claims(json!({"exp":1,"sub":"s","org_id":"o"})) else {
+            panic!()
+        };
+        let m: Mine = c.deserialize().map_err(|e| e.to_string()).unwrap_or(Mine {
+            sub: String::new(),
+            org_id: None,
+        });
         assert_eq!((m.sub.as_str(), m.org_id.as_deref()), ("s", Some("o")));
         #[derive(Debug, Deserialize)]
         #[allow(dead_code)]
@@ -317,7 +342,9 @@ mod tests {
 
     #[test]
     fn debug_omits_custom_claims() {
-        let Ok(c) = claims(json!({"exp":1,"sub":"s","email":"secret@example.com"})) else { panic!() };
+        let Ok(c) = claims(json!({"exp":1,"sub":"s","email":"secret@example.com"})) else {
+            panic!()
+        };
         assert!(!format!("{c:?}").contains("secret@example.com"));
     }
 }

@@ -182,12 +182,18 @@ impl ErrorKind {
     /// `true` for the 503 class (keys or replay store unavailable); these responses carry
     /// `Retry-After` and no challenge.
     pub const fn is_unavailable(self) -> bool {
-        matches!(self, ErrorKind::KeysUnavailable | ErrorKind::ReplayStoreUnavailable)
+        matches!(
+            self,
+            ErrorKind::KeysUnavailable | ErrorKind::ReplayStoreUnavailable
+        )
     }
 
     /// `true` when the request carried no usable credentials (bare challenge, no `error`).
     pub const fn is_missing_credentials(self) -> bool {
-        matches!(self, ErrorKind::MissingCredentials | ErrorKind::UnsupportedScheme)
+        matches!(
+            self,
+            ErrorKind::MissingCredentials | ErrorKind::UnsupportedScheme
+        )
     }
 
     /// `true` for `invalid_token` kinds.
@@ -348,7 +354,9 @@ impl fmt::Display for Error {
 
 impl StdError for Error {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.source.as_deref().map(|e| e as &(dyn StdError + 'static))
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn StdError + 'static))
     }
 }
 
@@ -409,7 +417,11 @@ mod tests {
             (ReplayStoreUnavailable, 503, Some("temporarily_unavailable")),
             (DomainsResolver, 500, Some("domains_resolver_error")),
         ];
-        assert_eq!(table.len(), ErrorKind::ALL.len(), "every kind is in the table");
+        assert_eq!(
+            table.len(),
+            ErrorKind::ALL.len(),
+            "every kind is in the table"
+        );
         for (kind, status, code) in table {
             assert_eq!(kind.status().as_u16(), *status, "{kind:?}");
             assert_eq!(kind.code(), *code, "{kind:?}");

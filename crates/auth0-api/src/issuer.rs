@@ -127,13 +127,28 @@ mod tests {
     #[test]
     fn issuers() {
         let ok = |s| Issuer::parse(s).map(|i| i.as_str().to_owned());
-        assert_eq!(ok("https://id.example.com/"), Ok("https://id.example.com/".into()));
-        assert_eq!(ok("https://ID.example.com"), Ok("https://id.example.com/".into()));
-        assert_eq!(ok("https://id.example.com/tenant"), Ok("https://id.example.com/tenant".into()));
-        assert_eq!(ok("http://127.0.0.1:8080/"), Ok("http://127.0.0.1:8080/".into()));
+        assert_eq!(
+            ok("https://id.example.com/"),
+            Ok("https://id.example.com/".into())
+        );
+        assert_eq!(
+            ok("https://ID.example.com"),
+            Ok("https://id.example.com/".into())
+        );
+        assert_eq!(
+            ok("https://id.example.com/tenant"),
+            Ok("https://id.example.com/tenant".into())
+        );
+        assert_eq!(
+            ok("http://127.0.0.1:8080/"),
+            Ok("http://127.0.0.1:8080/".into())
+        );
         assert_eq!(ok("http://127.1.2.3/"), Ok("http://127.1.2.3/".into()));
         assert_eq!(ok("http://[::1]:9/"), Ok("http://[::1]:9/".into()));
-        assert_eq!(ok("http://localhost:3000/"), Ok("http://localhost:3000/".into()));
+        assert_eq!(
+            ok("http://localhost:3000/"),
+            Ok("http://localhost:3000/".into())
+        );
         for bad in [
             "http://id.example.com/",
             "http://10.0.0.1/",
@@ -152,8 +167,14 @@ mod tests {
     #[test]
     fn domains() {
         let ok = |s| Issuer::from_domain(s).map(|i| i.as_str().to_owned());
-        assert_eq!(ok("my-tenant.us.auth0.com"), Ok("https://my-tenant.us.auth0.com/".into()));
-        assert_eq!(ok("https://My-Tenant.us.auth0.com/"), Ok("https://my-tenant.us.auth0.com/".into()));
+        assert_eq!(
+            ok("my-tenant.us.auth0.com"),
+            Ok("https://my-tenant.us.auth0.com/".into())
+        );
+        assert_eq!(
+            ok("https://My-Tenant.us.auth0.com/"),
+            Ok("https://my-tenant.us.auth0.com/".into())
+        );
         for bad in ["", "/", "a/b", "u@h", "http://h", "h?x", "h#x", "a b"] {
             assert!(Issuer::from_domain(bad).is_err(), "{bad}");
         }
@@ -161,7 +182,9 @@ mod tests {
 
     #[test]
     fn slash_rule() {
-        let Ok(i) = Issuer::parse("https://a.example/") else { panic!() };
+        let Ok(i) = Issuer::parse("https://a.example/") else {
+            panic!()
+        };
         assert!(i.matches_modulo_slash("https://a.example"));
         assert!(i.matches_modulo_slash("https://a.example/"));
         assert!(!i.matches_modulo_slash("https://a.example/x"));
@@ -172,6 +195,9 @@ mod tests {
     fn audiences() {
         assert!(Audience::new("").is_none());
         assert!(Audience::new("  ").is_none());
-        assert_eq!(Audience::new("https://api").map(|a| a.as_str().to_owned()), Some("https://api".into()));
+        assert_eq!(
+            Audience::new("https://api").map(|a| a.as_str().to_owned()),
+            Some("https://api".into())
+        );
     }
 }

@@ -134,8 +134,14 @@ mod tests {
     fn json_objects_are_strict() {
         assert!(parse_object(br#"{"a":1,"b":{"c":[1,2]}}"#).is_some());
         assert!(parse_object(br#"{"a":1,"a":2}"#).is_none(), "duplicate");
-        assert!(parse_object(br#"{"a":{"b":1,"b":1}}"#).is_none(), "nested duplicate");
-        assert!(parse_object(br#"{"a":[{"b":1,"b":1}]}"#).is_none(), "duplicate in array");
+        assert!(
+            parse_object(br#"{"a":{"b":1,"b":1}}"#).is_none(),
+            "nested duplicate"
+        );
+        assert!(
+            parse_object(br#"{"a":[{"b":1,"b":1}]}"#).is_none(),
+            "duplicate in array"
+        );
         assert!(parse_object(br#"{"a":1}x"#).is_none(), "trailing garbage");
         assert!(parse_object(br#"{"a":1}{}"#).is_none(), "two documents");
         assert!(parse_object(br#"[1]"#).is_none(), "not an object");
@@ -143,7 +149,10 @@ mod tests {
         assert!(parse_object(b"{\"a\":\"\xff\"}").is_none(), "invalid utf-8");
         assert!(parse_object(b"").is_none());
         let deep = "[".repeat(10_000) + &"]".repeat(10_000);
-        assert!(parse_object(format!("{{\"a\":{deep}}}").as_bytes()).is_none(), "depth");
+        assert!(
+            parse_object(format!("{{\"a\":{deep}}}").as_bytes()).is_none(),
+            "depth"
+        );
     }
 
     #[test]

@@ -155,7 +155,8 @@ impl Algorithm {
 
     /// `EdDSA` and `Ed25519` name the same thing for an Ed25519 key.
     pub(crate) fn same_as(self, other: Algorithm) -> bool {
-        self == other || (self.key_type() == KeyType::Ed25519 && other.key_type() == KeyType::Ed25519)
+        self == other
+            || (self.key_type() == KeyType::Ed25519 && other.key_type() == KeyType::Ed25519)
     }
 
     const fn bit(self) -> u16 {
@@ -207,7 +208,9 @@ impl AlgSet {
     }
 
     pub(crate) fn iter(self) -> impl Iterator<Item = Algorithm> {
-        Algorithm::ALL.into_iter().filter(move |a| self.contains(*a))
+        Algorithm::ALL
+            .into_iter()
+            .filter(move |a| self.contains(*a))
     }
 }
 
@@ -280,7 +283,11 @@ impl fmt::Debug for PublicKey {
             .field("key_type", &self.key_type)
             .field(
                 "algs",
-                &self.verifiers.iter().map(|(a, _)| a.name()).collect::<Vec<_>>(),
+                &self
+                    .verifiers
+                    .iter()
+                    .map(|(a, _)| a.name())
+                    .collect::<Vec<_>>(),
             )
             .finish()
     }
@@ -414,7 +421,8 @@ impl PublicKey {
             verifiers.push((alg, parsed));
         }
 
-        let thumbprint = b64_encode(digest::digest(&digest::SHA256, thumbprint.as_bytes()).as_ref());
+        let thumbprint =
+            b64_encode(digest::digest(&digest::SHA256, thumbprint.as_bytes()).as_ref());
         Ok(Self {
             kid,
             key_type,
@@ -524,7 +532,10 @@ mod tests {
         };
         assert!(k.supports(Algorithm::RS256));
         assert!(!k.supports(Algorithm::PS256));
-        let any = PublicKey::from_jwk(&obj(json!({"kty":"RSA","n":RFC7638_N,"e":"AQAB"})), [Algorithm::PS384].into_iter().collect());
+        let any = PublicKey::from_jwk(
+            &obj(json!({"kty":"RSA","n":RFC7638_N,"e":"AQAB"})),
+            [Algorithm::PS384].into_iter().collect(),
+        );
         let Ok(k) = any else { panic!("key refused") };
         assert!(k.supports(Algorithm::PS384));
         assert!(!k.supports(Algorithm::RS256));
@@ -536,22 +547,58 @@ mod tests {
     fn rejections() {
         let short_n = b64_encode(&[0xC5; 128]); // 1024 bits
         let cases: Vec<(Value, JwkError)> = vec![
-            (json!({"kty":"RSA","n":short_n,"e":"AQAB"}), JwkError::WeakKey),
+            (
+                json!({"kty":"RSA","n":short_n,"e":"AQAB"}),
+                JwkError::WeakKey,
+            ),
             (json!({"kty":"RSA","n":RFC7638_N}), JwkError::Malformed),
-            (json!({"kty":"RSA","n":RFC7638_N,"e":"AQAB","d":"AQAB"}), JwkError::PrivateKey),
-            (json!({"kty":"RSA","n":RFC7638_N,"e":"AQAB","use":"enc"}), JwkError::NotForSigning),
-            (json!({"kty":"RSA","n":RFC7638_N,"e":"AQAB","alg":"ES256"}), JwkError::AlgorithmMismatch),
-            (json!({"kty":"RSA","n":RFC7638_N,"e":"AQAB","alg":"HS256"}), JwkError::AlgorithmMismatch),
-            (json!({"kty":"RSA","n":format!("{RFC7638_N}="),"e":"AQAB"}), JwkError::Malformed),
+            (
+                json!({"kty":"RSA","n":RFC7638_N,"e":"AQAB","d":"AQAB"}),
+                JwkError::PrivateKey,
+            ),
+            (
+                json!({"kty":"RSA","n":RFC7638_N,"e":"AQAB","use":"enc"}),
+                JwkError::NotForSigning,
+            ),
+            (
+                json!({"kty":"RSA","n":RFC7638_N,"e":"AQAB","alg":"ES256"}),
+                JwkError::AlgorithmMismatch,
+            ),
+            (
+                json!({"kty":"RSA","n":RFC7638_N,"e":"AQAB","alg":"HS256"}),
+                JwkError::AlgorithmMismatch,
+            ),
+            (
+                json!({"kty":"RSA","n":format!("{RFC7638_N}="),"e":"AQAB"}),
+                JwkError::Malformed,
+            ),
             (json!({"kty":"oct","k":"AAAA"}), JwkError::PrivateKey),
             (json!({"kty":"oct"}), JwkError::UnsupportedKeyType),
             (json!({"n":"x"}), JwkError::UnsupportedKeyType),
-            (json!({"kty":"EC","crv":"P-256","x":"AAAA","y":"AAAA"}), JwkError::Malformed),
-            (json!({"kty":"EC","crv":"secp256k1","x":"AAAA","y":"AAAA"}), JwkError::UnsupportedKeyType),
-            (json!({"kty":"EC","crv":"P-256","x":b64_encode(&[1;32]),"y":b64_encode(&[2;32])}), JwkError::Rejected),
-            (json!({"kty":"OKP","crv":"X25519","x":b64_encode(&[1;32])}), JwkError::UnsupportedKeyType),
-            (json!({"kty":"OKP","crv":"Ed25519","x":b64_encode(&[1;31])}), JwkError::Malformed),
-            (json!({"kty":"OKP","crv":"Ed25519","x":b64_encode(&[1;32]),"kid":5}), JwkError::Malformed),
+            (
+                json!({"kty":"EC","crv":"P-256","x":"AAAA","y":"AAAA"}),
+                JwkError::Malformed,
+            ),
+            (
+                json!({"kty":"EC","crv":"secp256k1","x":"AAAA","y":"AAAA"}),
+                JwkError::UnsupportedKeyType,
+            ),
+            (
+                json!({"kty":"EC","crv":"P-256","x":b64_encode(&[1;32]),"y":b64_encode(&[2;32])}),
+                JwkError::Rejected,
+            ),
+            (
+                json!({"kty":"OKP","crv":"X25519","x":b64_encode(&[1;32])}),
+                JwkError::UnsupportedKeyType,
+            ),
+            (
+                json!({"kty":"OKP","crv":"Ed25519","x":b64_encode(&[1;31])}),
+                JwkError::Malformed,
+            ),
+            (
+                json!({"kty":"OKP","crv":"Ed25519","x":b64_encode(&[1;32]),"kid":5}),
+                JwkError::Malformed,
+            ),
         ];
         for (jwk, want) in cases {
             let got = PublicKey::from_jwk(&obj(jwk.clone()), AlgSet::all()).map(|_| ());

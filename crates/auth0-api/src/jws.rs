@@ -92,7 +92,9 @@ mod tests {
     #[test]
     fn decodes() {
         let t = jws(r#"{"alg":"ES256","kid":"k"}"#, r#"{"sub":"x"}"#, b"sig");
-        let Ok(d) = decode(&t, AlgSet::all()) else { panic!() };
+        let Ok(d) = decode(&t, AlgSet::all()) else {
+            panic!()
+        };
         assert_eq!(d.alg, Algorithm::ES256);
         assert_eq!(d.header_str("kid"), Ok(Some("k")));
         assert_eq!(d.payload["sub"], "x");
@@ -109,21 +111,44 @@ mod tests {
         assert_eq!(err(&jws(r#"{"alg":"rs256"}"#, p, b"s")), Some(Algorithm));
         assert_eq!(err(&jws(r#"{"alg":1}"#, p, b"s")), Some(Algorithm));
         assert_eq!(err(&jws(r#"{}"#, p, b"s")), Some(Algorithm));
-        assert_eq!(err(&jws(r#"{"alg":"RS256","crit":["exp"]}"#, p, b"s")), Some(Critical));
-        assert_eq!(err(&jws(r#"{"alg":"RS256","crit":[]}"#, p, b"s")), Some(Critical));
-        assert_eq!(err(&jws(r#"{"alg":"RS256","alg":"RS256"}"#, p, b"s")), Some(Malformed));
-        assert_eq!(err(&jws(r#"{"alg":"RS256"}"#, r#"{"a":1,"a":2}"#, b"s")), Some(Malformed));
-        assert_eq!(err(&jws(r#"{"alg":"RS256"}"#, r#"{"a":1} x"#, b"s")), Some(Malformed));
+        assert_eq!(
+            err(&jws(r#"{"alg":"RS256","crit":["exp"]}"#, p, b"s")),
+            Some(Critical)
+        );
+        assert_eq!(
+            err(&jws(r#"{"alg":"RS256","crit":[]}"#, p, b"s")),
+            Some(Critical)
+        );
+        assert_eq!(
+            err(&jws(r#"{"alg":"RS256","alg":"RS256"}"#, p, b"s")),
+            Some(Malformed)
+        );
+        assert_eq!(
+            err(&jws(r#"{"alg":"RS256"}"#, r#"{"a":1,"a":2}"#, b"s")),
+            Some(Malformed)
+        );
+        assert_eq!(
+            err(&jws(r#"{"alg":"RS256"}"#, r#"{"a":1} x"#, b"s")),
+            Some(Malformed)
+        );
         assert_eq!(err(&jws(r#"{"alg":"RS256"}"#, "[]", b"s")), Some(Malformed));
         assert_eq!(err(&jws(r#"{"alg":"RS256"}"#, p, b"")), Some(Malformed));
         assert_eq!(err("a.b"), Some(Malformed));
         assert_eq!(err("a.b.c.d"), Some(Malformed));
         let good = jws(r#"{"alg":"RS256"}"#, p, b"s");
-        assert_eq!(err(&good.replacen('.', "=.", 1)), Some(Malformed), "padding");
+        assert_eq!(
+            err(&good.replacen('.', "=.", 1)),
+            Some(Malformed),
+            "padding"
+        );
         assert_eq!(err(&format!("{good}*")), Some(Malformed), "non-base64url");
         assert_eq!(err(&format!("+{good}")), Some(Malformed), "non-base64url");
         let only_es: AlgSet = [crate::jwk::Algorithm::ES256].into_iter().collect();
-        assert_eq!(decode(&good, only_es).err(), Some(Algorithm), "outside allowlist");
+        assert_eq!(
+            decode(&good, only_es).err(),
+            Some(Algorithm),
+            "outside allowlist"
+        );
     }
 }
 
@@ -154,9 +179,14 @@ mod robustness {
                 t
             } else {
                 let len = buf[0] as usize;
-                buf[1..=len.min(511)].iter().map(|b| alphabet[*b as usize % alphabet.len()]).collect()
+                buf[1..=len.min(511)]
+                    .iter()
+                    .map(|b| alphabet[*b as usize % alphabet.len()])
+                    .collect()
             };
-            let Ok(s) = std::str::from_utf8(&candidate) else { continue };
+            let Ok(s) = std::str::from_utf8(&candidate) else {
+                continue;
+            };
             if let Ok(d) = decode(s, AlgSet::all()) {
                 assert!(s.starts_with(d.signing_input));
             }

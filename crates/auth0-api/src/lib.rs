@@ -107,8 +107,8 @@ mod scope;
 mod time;
 mod verifier;
 
-pub use builder::Auth0Builder;
 pub use act::ActError;
+pub use builder::Auth0Builder;
 pub use challenge::DPOP_NONCE;
 pub use claims::{Claims, ClaimsError};
 pub use config::ConfigError;
@@ -116,8 +116,9 @@ pub use domains::{DomainsResolver, ResolverContext};
 pub use dpop::{DPOP, DpopMode, NonceConfig, NonceConfigError};
 pub use error::{Error, ErrorKind, Scheme};
 pub use exchange::{
-    AssertionAudience, ClientAssertionKey, ClientAuth, ClientSecret, ConnectionToken, ConnectionTokenRequest,
-    ExchangeError, ExchangeErrorKind, ExchangeProfileRequest, ExchangedToken, OnBehalfOfRequest, OnBehalfOfToken,
+    AssertionAudience, ClientAssertionKey, ClientAuth, ClientSecret, ConnectionToken,
+    ConnectionTokenRequest, ExchangeError, ExchangeErrorKind, ExchangeProfileRequest,
+    ExchangedToken, OnBehalfOfRequest, OnBehalfOfToken,
 };
 pub use issuer::{Audience, Issuer};
 pub use jwk::{Algorithm, UnknownAlgorithm};

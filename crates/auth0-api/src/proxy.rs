@@ -38,13 +38,17 @@ impl TrustProxy {
 
     /// Trust peers in these networks, e.g. `["10.0.0.0/8", "127.0.0.1"]` (a bare address is
     /// a /32 or /128).
-    pub fn networks<I: IntoIterator<Item = S>, S: AsRef<str>>(nets: I) -> Result<Self, ConfigError> {
+    pub fn networks<I: IntoIterator<Item = S>, S: AsRef<str>>(
+        nets: I,
+    ) -> Result<Self, ConfigError> {
         let mut out = Vec::new();
         for n in nets {
             let s = n.as_ref().trim();
             let net = IpNet::from_str(s)
                 .or_else(|_| IpAddr::from_str(s).map(IpNet::from))
-                .map_err(|_| ConfigError::new("trust_proxy", "not an IP address or CIDR network"))?;
+                .map_err(|_| {
+                    ConfigError::new("trust_proxy", "not an IP address or CIDR network")
+                })?;
             out.push(net);
         }
         if out.is_empty() {
@@ -103,7 +107,9 @@ mod tests {
     fn trust() {
         assert!(!TrustProxy::none().trusts(ip("127.0.0.1")));
         assert!(TrustProxy::all().trusts(None));
-        let Ok(t) = TrustProxy::networks(["10.0.0.0/8", "192.168.1.7", "fd00::/8"]) else { panic!() };
+        let Ok(t) = TrustProxy::networks(["10.0.0.0/8", "192.168.1.7", "fd00::/8"]) else {
+            panic!()
+        };
         assert!(t.trusts(ip("10.1.2.3")));
         assert!(t.trusts(ip("192.168.1.7")));
         assert!(!t.trusts(ip("192.168.1.8")));

@@ -126,7 +126,9 @@ mod tests {
     use serde_json::json;
 
     fn claims(v: serde_json::Value) -> Claims {
-        let serde_json::Value::Object(m) = v else { panic!("object") };
+        let serde_json::Value::Object(m) = v else {
+            panic!("object")
+        };
         Claims::from_payload(m).unwrap_or_else(|e| panic!("{e}"))
     }
 
@@ -140,8 +142,14 @@ mod tests {
         assert!(ok(Requirements::new().any_scope(["c", "b"])));
         assert!(!ok(Requirements::new().any_scope(["c", "d"])));
         assert!(ok(Requirements::new().permissions(["p1"])));
-        assert!(!ok(Requirements::new().permissions(["a"])), "scopes are not permissions");
-        assert!(!ok(Requirements::new().scopes(["p1"])), "permissions are not scopes");
+        assert!(
+            !ok(Requirements::new().permissions(["a"])),
+            "scopes are not permissions"
+        );
+        assert!(
+            !ok(Requirements::new().scopes(["p1"])),
+            "permissions are not scopes"
+        );
         assert!(ok(Requirements::new().any_permission(["x", "p1"])));
         assert!(!ok(Requirements::new().scopes(["a"]).permissions(["p2"])));
         assert!(ok(Requirements::new().scopes(Vec::<String>::new())));

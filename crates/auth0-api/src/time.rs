@@ -89,9 +89,15 @@ mod tests {
     #[test]
     fn unix_time_arithmetic_saturates() {
         let t = UnixTime::from_secs(10);
-        assert_eq!(t.saturating_sub(Duration::from_secs(20)), UnixTime::from_secs(0));
+        assert_eq!(
+            t.saturating_sub(Duration::from_secs(20)),
+            UnixTime::from_secs(0)
+        );
         assert_eq!(t.duration_since(UnixTime::from_secs(20)), Duration::ZERO);
-        assert_eq!(t.saturating_add(Duration::from_millis(1500)).as_millis(), 11_500);
+        assert_eq!(
+            t.saturating_add(Duration::from_millis(1500)).as_millis(),
+            11_500
+        );
         assert_eq!(UnixTime::from_millis(2_999).as_secs(), 2);
     }
 

@@ -14,15 +14,15 @@ use crate::authorization::{Credentials, credentials};
 use crate::builder::Auth0Builder;
 use crate::challenge::Challenges;
 use crate::claims::Claims;
+use crate::domains::{KeySource, RequestInfo};
 use crate::dpop::{DpopMode, NonceConfig};
-use crate::replay::ReplayStore;
 use crate::error::{Error, ErrorKind, Scheme};
 use crate::issuer::{Audience, Issuer};
 use crate::jwk::{AlgSet, PublicKey};
-use crate::domains::{KeySource, RequestInfo};
 use crate::jwks::{Fetcher, KeyCache};
 use crate::jws::{self, JwsError};
 use crate::proxy::TrustProxy;
+use crate::replay::ReplayStore;
 use crate::time::Clock;
 
 /// Verifies access tokens for one API: Bearer (RFC 6750) and DPoP-bound (RFC 9449) JWTs
@@ -64,7 +64,10 @@ impl fmt::Debug for Auth0 {
             .field("issuer", &i.issuer)
             .field("audiences", &i.audiences)
             .field("dpop_mode", &i.dpop_mode)
-            .field("algorithms", &i.algs.iter().map(|a| a.name()).collect::<Vec<_>>())
+            .field(
+                "algorithms",
+                &i.algs.iter().map(|a| a.name()).collect::<Vec<_>>(),
+            )
             .field("trust_proxy", &i.trust_proxy)
             .finish_non_exhaustive()
     }
@@ -130,7 +133,10 @@ impl Auth0 {
     /// successful DPoP responses (RFC 9449 §8.2) so clients need no extra round trip.
     pub fn next_dpop_nonce(&self) -> Option<String> {
         let inner = &*self.inner;
-        inner.dpop_nonce.as_ref().map(|n| n.issue(inner.clock.now()))
+        inner
+            .dpop_nonce
+            .as_ref()
+            .map(|n| n.issue(inner.clock.now()))
     }
 
     /// Verifies the credentials of a request: the `Authorization` header (Bearer or DPoP,
@@ -172,7 +178,10 @@ impl Auth0 {
                 if inner.dpop_mode.accepts_dpop() && headers.contains_key(crate::dpop::DPOP) {
                     return Err(Error::new(ErrorKind::DpopProofWithBearer).with_scheme(scheme));
                 }
-                let claims = self.verify_token(token, request).await.map_err(|e| e.or_scheme(scheme))?;
+                let claims = self
+                    .verify_token(token, request)
+                    .await
+                    .map_err(|e| e.or_scheme(scheme))?;
                 if claims.has_cnf() {
                     return Err(Error::new(ErrorKind::BoundTokenAsBearer).with_scheme(scheme));
                 }
@@ -180,7 +189,10 @@ impl Auth0 {
             }
             Scheme::Dpop => {
                 let proof = crate::dpop::single_proof(headers)?;
-                let claims = self.verify_token(token, request).await.map_err(|e| e.or_scheme(scheme))?;
+                let claims = self
+                    .verify_token(token, request)
+                    .await
+                    .map_err(|e| e.or_scheme(scheme))?;
                 let Some(jkt) = claims.jkt() else {
                     return Err(Error::new(ErrorKind::UnboundTokenWithDpop).with_scheme(scheme));
                 };
@@ -200,7 +212,11 @@ impl Auth0 {
         self.verify_token(token, None).await
     }
 
-    async fn verify_token(&self, token: &str, request: Option<RequestInfo<'_>>) -> Result<Claims, Error> {
+    async fn verify_token(
+        &self,
+        token: &str,
+        request: Option<RequestInfo<'_>>,
+    ) -> Result<Claims, Error> {
         let inner = &*self.inner;
         if token.len() > inner.max_token_bytes {
             return Err(ErrorKind::TokenTooLarge.into());
@@ -215,11 +231,15 @@ impl Auth0 {
             if let Some(hit) = cache.get(k) {
                 if inner.keys.has_resolver() {
                     // The resolver may answer differently per request: ask it again.
-                    inner.keys.for_issuer(Some(hit.claims.iss()), request).await?;
+                    inner
+                        .keys
+                        .for_issuer(Some(hit.claims.iss()), request)
+                        .await?;
                 }
                 let snapshot = keys_snapshot(&hit.keys).await?;
                 if snapshot.contains(&hit.key) {
-                    hit.claims.check_times(inner.clock.now(), inner.leeway_secs)?;
+                    hit.claims
+                        .check_times(inner.clock.now(), inner.leeway_secs)?;
                     return Ok(hit.claims.clone());
                 }
                 cache.invalidate(k);
@@ -270,7 +290,11 @@ impl Auth0 {
         if !key.supports(decoded.alg) {
             return Err(ErrorKind::KeyMismatch.into());
         }
-        if !key.verify(decoded.alg, decoded.signing_input.as_bytes(), &decoded.signature) {
+        if !key.verify(
+            decoded.alg,
+            decoded.signing_input.as_bytes(),
+            &decoded.signature,
+        ) {
             return Err(ErrorKind::InvalidSignature.into());
         }
 

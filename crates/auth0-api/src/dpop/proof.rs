@@ -78,7 +78,11 @@ pub(crate) async fn verify_proof(
     if !key.supports(decoded.alg) {
         return Err(Error::new(ErrorKind::InvalidDpopKey).with_detail("key does not fit alg"));
     }
-    if !key.verify(decoded.alg, decoded.signing_input.as_bytes(), &decoded.signature) {
+    if !key.verify(
+        decoded.alg,
+        decoded.signing_input.as_bytes(),
+        &decoded.signature,
+    ) {
         return Err(ErrorKind::InvalidDpopSignature.into());
     }
 
@@ -126,7 +130,11 @@ pub(crate) async fn verify_proof(
         .saturating_add(cfg.dpop_iat_offset)
         .saturating_add(std::time::Duration::from_secs(1));
     let key = ReplayKey::new(issuer, jkt, jti);
-    match cfg.replay_store.check_and_store(&key, now, expires_at).await {
+    match cfg
+        .replay_store
+        .check_and_store(&key, now, expires_at)
+        .await
+    {
         Ok(true) => Ok(()),
         Ok(false) => Err(ErrorKind::DpopReplay.into()),
         Err(e) => Err(Error::new(ErrorKind::ReplayStoreUnavailable).with_source(e)),
@@ -145,7 +153,10 @@ mod tests {
             ath("Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU"),
             "fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo"
         );
-        assert_eq!(ath("test_token"), "zAr5codUO2XaLH4UdkJgIYJsqxZvHgY-0BK4Vf-BllY");
+        assert_eq!(
+            ath("test_token"),
+            "zAr5codUO2XaLH4UdkJgIYJsqxZvHgY-0BK4Vf-BllY"
+        );
     }
 
     #[test]
@@ -162,7 +173,10 @@ mod tests {
         assert_eq!(kind(&[b"a.b.c"]), Ok("a.b.c".to_owned()));
         assert_eq!(kind(&[]), Err(ErrorKind::MissingDpopProof));
         assert_eq!(kind(&[b""]), Err(ErrorKind::MissingDpopProof));
-        assert_eq!(kind(&[b"a.b.c", b"d.e.f"]), Err(ErrorKind::MultipleDpopProofs));
+        assert_eq!(
+            kind(&[b"a.b.c", b"d.e.f"]),
+            Err(ErrorKind::MultipleDpopProofs)
+        );
         assert_eq!(kind(&[b"a.b.c,d.e.f"]), Err(ErrorKind::MultipleDpopProofs));
         assert_eq!(kind(&[b"a.b.\xff"]), Err(ErrorKind::MalformedDpopProof));
         let big = vec![b'a'; MAX_PROOF_BYTES + 1];

@@ -155,10 +155,7 @@ impl Auth0 {
             return Ok(url.clone());
         }
         let keys = inner.keys.primary().ok_or_else(no_issuer)?;
-        let metadata = keys
-            .metadata()
-            .await
-            .map_err(ExchangeError::discovery)?;
+        let metadata = keys.metadata().await.map_err(ExchangeError::discovery)?;
         metadata
             .token_endpoint
             .ok_or_else(|| ExchangeError::new(ExchangeErrorKind::NoTokenEndpoint))

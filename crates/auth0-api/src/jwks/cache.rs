@@ -146,7 +146,10 @@ impl fmt::Debug for KeyCache {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("KeyCache")
             .field("issuer", &self.issuer)
-            .field("fixed_jwks_uri", &self.fixed_jwks_uri.as_ref().map(Url::as_str))
+            .field(
+                "fixed_jwks_uri",
+                &self.fixed_jwks_uri.as_ref().map(Url::as_str),
+            )
             .field("policy", &self.policy)
             .finish_non_exhaustive()
     }
@@ -207,7 +210,10 @@ impl KeyCache {
 
     /// Refreshes because a token named a `kid` that `seen` lacks. Returns the new snapshot,
     /// or `None` when the cooldown forbids a fetch now or the fetch failed.
-    pub(crate) async fn refresh_for_unknown_kid(self: &Arc<Self>, seen: u64) -> Option<Arc<Snapshot>> {
+    pub(crate) async fn refresh_for_unknown_kid(
+        self: &Arc<Self>,
+        seen: u64,
+    ) -> Option<Arc<Snapshot>> {
         match self.start(Reason::UnknownKid, Some(seen)) {
             Started::Ready(s) => Some(s),
             Started::Pending(f) => f.await.ok(),
@@ -340,7 +346,10 @@ impl KeyCache {
                     continue;
                 }
             };
-            if keys.iter().any(|k| k.kid().is_some() && k.kid() == key.kid()) {
+            if keys
+                .iter()
+                .any(|k| k.kid().is_some() && k.kid() == key.kid())
+            {
                 tracing::warn!(issuer = %self.issuer, kid = key.kid().unwrap_or(""), "duplicate kid in JWKS; keeping the first");
                 continue;
             }

@@ -105,7 +105,9 @@ mod tests {
     use super::*;
 
     fn urls(i: &str) -> Vec<String> {
-        let Ok(i) = Issuer::parse(i) else { panic!("{i}") };
+        let Ok(i) = Issuer::parse(i) else {
+            panic!("{i}")
+        };
         metadata_urls(&i).iter().map(Url::to_string).collect()
     }
 

@@ -44,7 +44,9 @@ impl fmt::Display for FetchError {
             FetchError::Status(s) => write!(f, "unexpected HTTP status {s}"),
             FetchError::TooLarge => f.write_str("response too large"),
             FetchError::InvalidJson => f.write_str("response is not a JSON object"),
-            FetchError::IssuerMismatch => f.write_str("discovery issuer does not match the configured issuer"),
+            FetchError::IssuerMismatch => {
+                f.write_str("discovery issuer does not match the configured issuer")
+            }
             FetchError::MissingMember(m) => write!(f, "missing or invalid member: {m}"),
             FetchError::InsecureUrl(why) => write!(f, "unacceptable URL in metadata: {why}"),
             FetchError::NoUsableKeys => f.write_str("no usable signing key in the JWKS"),
@@ -115,7 +117,8 @@ impl Fetcher {
             .iter()
             .filter_map(|v| v.to_str().ok())
             .find_map(parse_max_age);
-        let mut body = Vec::with_capacity(declared.map_or(4096, |n| n as usize).min(self.max_bytes));
+        let mut body =
+            Vec::with_capacity(declared.map_or(4096, |n| n as usize).min(self.max_bytes));
         while let Some(chunk) = response.chunk().await.map_err(map_reqwest)? {
             if body.len() + chunk.len() > self.max_bytes {
                 return Err(FetchError::TooLarge);
@@ -161,8 +164,14 @@ mod tests {
     #[test]
     fn max_age() {
         assert_eq!(parse_max_age("max-age=60"), Some(Duration::from_secs(60)));
-        assert_eq!(parse_max_age("public, Max-Age=120, must-revalidate"), Some(Duration::from_secs(120)));
-        assert_eq!(parse_max_age("max-age=\"30\""), Some(Duration::from_secs(30)));
+        assert_eq!(
+            parse_max_age("public, Max-Age=120, must-revalidate"),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(
+            parse_max_age("max-age=\"30\""),
+            Some(Duration::from_secs(30))
+        );
         assert_eq!(parse_max_age("no-store"), Some(Duration::ZERO));
         assert_eq!(parse_max_age("max-age=60, no-cache"), Some(Duration::ZERO));
         assert_eq!(parse_max_age("max-age=-1"), None);

@@ -21,26 +21,54 @@ fn bad_inputs_are_named() {
     assert_eq!(field(ok().audience("")), "audience");
     assert_eq!(field(ok().algorithms([])), "algorithms");
     assert_eq!(field(ok().dpop_algorithms([])), "dpop_algorithms");
-    assert_eq!(field(ok().dpop(DpopMode::Disabled).dpop_algorithms([])), "accepted");
-    assert_eq!(field(ok().leeway(std::time::Duration::from_secs(301))), "leeway");
+    assert_eq!(
+        field(ok().dpop(DpopMode::Disabled).dpop_algorithms([])),
+        "accepted"
+    );
+    assert_eq!(
+        field(ok().leeway(std::time::Duration::from_secs(301))),
+        "leeway"
+    );
     assert_eq!(field(ok().realm("a\"b")), "realm");
     assert_eq!(field(ok().realm("")), "realm");
-    assert_eq!(field(ok().jwks_uri("http://keys.example.com/jwks")), "jwks_uri");
+    assert_eq!(
+        field(ok().jwks_uri("http://keys.example.com/jwks")),
+        "jwks_uri"
+    );
     assert_eq!(field(ok().jwks_uri("not a url")), "jwks_uri");
     assert_eq!(field(ok().public_url("ftp://x")), "public_url");
-    assert_eq!(field(ok().public_url("https://api.example.com/?q")), "public_url");
+    assert_eq!(
+        field(ok().public_url("https://api.example.com/?q")),
+        "public_url"
+    );
     assert_eq!(field(ok().required_claims([""])), "required_claims");
     assert_eq!(field(ok().domains(Vec::<String>::new())), "domains");
-    assert_eq!(field(ok().domains(["a.example.com", "http://b.example.com"])), "domains");
-    assert_eq!(field(Auth0::builder().audience("api").domains(["a.example.com"])), "accepted");
-    assert_eq!(field(ok().dpop_iat_offset(std::time::Duration::ZERO)), "dpop_iat_offset");
-    assert_eq!(field(ok().fetch_timeout(std::time::Duration::ZERO)), "fetch_timeout");
+    assert_eq!(
+        field(ok().domains(["a.example.com", "http://b.example.com"])),
+        "domains"
+    );
+    assert_eq!(
+        field(Auth0::builder().audience("api").domains(["a.example.com"])),
+        "accepted"
+    );
+    assert_eq!(
+        field(ok().dpop_iat_offset(std::time::Duration::ZERO)),
+        "dpop_iat_offset"
+    );
+    assert_eq!(
+        field(ok().fetch_timeout(std::time::Duration::ZERO)),
+        "fetch_timeout"
+    );
     assert_eq!(field(ok().max_token_size(10)), "max_token_size");
 }
 
 #[test]
 fn config_error_display_names_the_field() {
-    let err = Auth0::builder().issuer("http://evil.example.com/").audience("a").build().unwrap_err();
+    let err = Auth0::builder()
+        .issuer("http://evil.example.com/")
+        .audience("a")
+        .build()
+        .unwrap_err();
     let text = err.to_string();
     assert!(text.starts_with("invalid `issuer`: "), "{text}");
     assert!(!text.ends_with('.'));
@@ -48,8 +76,14 @@ fn config_error_display_names_the_field() {
 
 #[test]
 fn dpop_mode_from_env_values() {
-    assert_eq!("required".parse::<DpopMode>().ok(), Some(DpopMode::Required));
-    assert_eq!("Disabled".parse::<DpopMode>().ok(), Some(DpopMode::Disabled));
+    assert_eq!(
+        "required".parse::<DpopMode>().ok(),
+        Some(DpopMode::Required)
+    );
+    assert_eq!(
+        "Disabled".parse::<DpopMode>().ok(),
+        Some(DpopMode::Disabled)
+    );
     assert_eq!("allowed".parse::<DpopMode>().ok(), Some(DpopMode::Allowed));
     assert!("sometimes".parse::<DpopMode>().is_err());
     assert!(TrustProxy::networks(["10.0.0.0/8"]).is_ok());
@@ -57,7 +91,11 @@ fn dpop_mode_from_env_values() {
 
 #[test]
 fn debug_does_not_leak_configuration_secrets() {
-    let auth0 = Auth0::builder().domain("t.auth0.com").audience("api").build().unwrap();
+    let auth0 = Auth0::builder()
+        .domain("t.auth0.com")
+        .audience("api")
+        .build()
+        .unwrap();
     let text = format!("{auth0:?}");
     assert!(text.contains("t.auth0.com"));
 }

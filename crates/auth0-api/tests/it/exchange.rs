@@ -995,7 +995,10 @@ async fn act_helpers_on_verified_tokens() {
     for (act, want) in [
         (json!("api-b"), ActError::NotAnObject),
         (json!({ "sub": "" }), ActError::InvalidSub),
-        (json!({ "sub": "api-b", "act": { "client_id": "x" } }), ActError::InvalidSub),
+        (
+            json!({ "sub": "api-b", "act": { "client_id": "x" } }),
+            ActError::InvalidSub,
+        ),
     ] {
         let claims = verify(issuer.token().claim("act", act.clone()).sign()).await;
         assert_eq!(current_actor(&claims), Err(want), "{act}");

@@ -29,8 +29,16 @@ async fn a_newly_published_key_is_accepted_at_once() {
     let token = issuer.token().sign();
     let claims = check(&auth0, &token).await;
     assert!(claims.is_ok(), "{claims:?}");
-    assert_eq!(issuer.requests(Endpoint::Jwks), 2, "one refetch for the unknown kid {new_kid}");
-    assert_eq!(issuer.requests(Endpoint::Discovery), 1, "discovery is not repeated");
+    assert_eq!(
+        issuer.requests(Endpoint::Jwks),
+        2,
+        "one refetch for the unknown kid {new_kid}"
+    );
+    assert_eq!(
+        issuer.requests(Endpoint::Discovery),
+        1,
+        "discovery is not repeated"
+    );
 }
 
 #[tokio::test]
@@ -76,7 +84,11 @@ async fn random_unknown_kids_cause_at_most_one_fetch_per_cooldown() {
     for r in burst("a").await {
         assert_eq!(r.unwrap(), Some(ErrorKind::UnknownKey));
     }
-    assert_eq!(issuer.requests(Endpoint::Jwks), 1, "one refetch for the whole burst");
+    assert_eq!(
+        issuer.requests(Endpoint::Jwks),
+        1,
+        "one refetch for the whole burst"
+    );
     for r in burst("b").await {
         assert_eq!(r.unwrap(), Some(ErrorKind::UnknownKey));
     }
@@ -85,7 +97,11 @@ async fn random_unknown_kids_cause_at_most_one_fetch_per_cooldown() {
     for r in burst("c").await {
         assert_eq!(r.unwrap(), Some(ErrorKind::UnknownKey));
     }
-    assert_eq!(issuer.requests(Endpoint::Jwks), 2, "one more after the cooldown");
+    assert_eq!(
+        issuer.requests(Endpoint::Jwks),
+        2,
+        "one more after the cooldown"
+    );
     assert_eq!(issuer.requests(Endpoint::Discovery), 0);
 }
 
@@ -121,11 +137,18 @@ async fn issuer_outage_after_warm_up_keeps_valid_tokens_working() {
         assert!(check(&auth0, &fresh).await.is_ok(), "step {step}");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert!(issuer.requests(Endpoint::Jwks) >= 2, "refresh was attempted");
+    assert!(
+        issuer.requests(Endpoint::Jwks) >= 2,
+        "refresh was attempted"
+    );
     // The issuer goes away completely: still fine within stale-if-error.
     issuer.shutdown().await;
     issuer.clock().advance(Duration::from_secs(3600));
-    assert!(check(&auth0, &issuer.token().sub("late").sign()).await.is_ok());
+    assert!(
+        check(&auth0, &issuer.token().sub("late").sign())
+            .await
+            .is_ok()
+    );
     // Beyond the stale-if-error window (24 h past expiry) there are no usable keys: 503.
     issuer.clock().advance(Duration::from_secs(25 * 3600));
     let err = auth0
@@ -136,7 +159,11 @@ async fn issuer_outage_after_warm_up_keeps_valid_tokens_working() {
     let response = auth0.error_response(&err);
     assert_eq!(response.status(), 503);
     assert!(response.headers().contains_key(http::header::RETRY_AFTER));
-    assert!(!response.headers().contains_key(http::header::WWW_AUTHENTICATE));
+    assert!(
+        !response
+            .headers()
+            .contains_key(http::header::WWW_AUTHENTICATE)
+    );
 }
 
 #[tokio::test]
@@ -160,24 +187,39 @@ async fn no_keys_ever_fetched_is_503_within_the_timeout() {
     let auth0 = verifier(&issuer);
     let token = issuer.token().sign();
     issuer.shutdown().await;
-    assert_eq!(check(&auth0, &token).await.err(), Some(ErrorKind::KeysUnavailable));
+    assert_eq!(
+        check(&auth0, &token).await.err(),
+        Some(ErrorKind::KeysUnavailable)
+    );
 
     // Issuer hangs: the configured timeout bounds the wait.
     let hanging = TestIssuer::start().await;
     hanging.set_behavior(Endpoint::Discovery, Behavior::Hang);
-    let auth0 = builder(&hanging).fetch_timeout(Duration::from_millis(300)).build().unwrap();
+    let auth0 = builder(&hanging)
+        .fetch_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
     let started = Instant::now();
     let kind = check(&auth0, &hanging.token().sign()).await.err();
     let waited = started.elapsed();
     assert_eq!(kind, Some(ErrorKind::KeysUnavailable));
     assert!(waited >= Duration::from_millis(250), "{waited:?}");
-    assert!(waited < Duration::from_secs(5), "bounded by the timeout: {waited:?}");
+    assert!(
+        waited < Duration::from_secs(5),
+        "bounded by the timeout: {waited:?}"
+    );
 
     // JWKS hangs after discovery answered.
     let slow_jwks = TestIssuer::start().await;
     slow_jwks.set_behavior(Endpoint::Jwks, Behavior::Hang);
-    let auth0 = builder(&slow_jwks).fetch_timeout(Duration::from_millis(300)).build().unwrap();
-    assert_eq!(check(&auth0, &slow_jwks.token().sign()).await.err(), Some(ErrorKind::KeysUnavailable));
+    let auth0 = builder(&slow_jwks)
+        .fetch_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    assert_eq!(
+        check(&auth0, &slow_jwks.token().sign()).await.err(),
+        Some(ErrorKind::KeysUnavailable)
+    );
 }
 
 #[tokio::test]
@@ -186,10 +228,16 @@ async fn recovers_when_the_issuer_comes_back() {
     issuer.set_behavior(Endpoint::Jwks, Behavior::Status(503));
     let auth0 = verifier(&issuer);
     let token = issuer.token().sign();
-    assert_eq!(check(&auth0, &token).await.err(), Some(ErrorKind::KeysUnavailable));
+    assert_eq!(
+        check(&auth0, &token).await.err(),
+        Some(ErrorKind::KeysUnavailable)
+    );
     // Failures are not retried for a moment (no hammering)...
     issuer.set_behavior(Endpoint::Jwks, Behavior::Normal);
-    assert_eq!(check(&auth0, &token).await.err(), Some(ErrorKind::KeysUnavailable));
+    assert_eq!(
+        check(&auth0, &token).await.err(),
+        Some(ErrorKind::KeysUnavailable)
+    );
     assert_eq!(issuer.requests(Endpoint::Jwks), 1);
     // ...then the next request fetches again.
     issuer.clock().advance(Duration::from_secs(2));
@@ -207,7 +255,11 @@ async fn falls_back_to_rfc8414_metadata() {
 
     let with_path = TestIssuer::builder().path("/tenant-a").start().await;
     with_path.disable_oidc_discovery(true);
-    assert!(check(&verifier(&with_path), &with_path.token().sign()).await.is_ok());
+    assert!(
+        check(&verifier(&with_path), &with_path.token().sign())
+            .await
+            .is_ok()
+    );
     assert_eq!(with_path.requests(Endpoint::OauthMetadata), 1);
 }
 
@@ -216,7 +268,10 @@ async fn discovery_issuer_must_match() {
     let issuer = TestIssuer::start().await;
     issuer.set_discovery_issuer(Some("https://someone-else.example.com/".into()));
     let auth0 = verifier(&issuer);
-    assert_eq!(check(&auth0, &issuer.token().sign()).await.err(), Some(ErrorKind::KeysUnavailable));
+    assert_eq!(
+        check(&auth0, &issuer.token().sign()).await.err(),
+        Some(ErrorKind::KeysUnavailable)
+    );
 }
 
 #[tokio::test]
@@ -225,7 +280,11 @@ async fn trailing_slash_rule_makes_discovery_canonical() {
     let without = issuer.issuer().trim_end_matches('/').to_owned();
     issuer.set_discovery_issuer(Some(without.clone()));
     let auth0 = verifier(&issuer); // configured with the trailing slash
-    assert!(check(&auth0, &issuer.token().issuer(without).sign()).await.is_ok());
+    assert!(
+        check(&auth0, &issuer.token().issuer(without).sign())
+            .await
+            .is_ok()
+    );
     assert_eq!(
         check(&auth0, &issuer.token().sign()).await.err(),
         Some(ErrorKind::InvalidIssuer),
@@ -236,7 +295,10 @@ async fn trailing_slash_rule_makes_discovery_canonical() {
 #[tokio::test]
 async fn a_direct_jwks_uri_skips_discovery() {
     let issuer = TestIssuer::start().await;
-    let auth0 = builder(&issuer).jwks_uri(issuer.jwks_uri()).build().unwrap();
+    let auth0 = builder(&issuer)
+        .jwks_uri(issuer.jwks_uri())
+        .build()
+        .unwrap();
     assert!(check(&auth0, &issuer.token().sign()).await.is_ok());
     assert_eq!(issuer.requests(Endpoint::Discovery), 0);
     assert_eq!(issuer.requests(Endpoint::OauthMetadata), 0);
@@ -255,8 +317,14 @@ async fn cache_control_sets_the_lifetime_within_bounds() {
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert_eq!(issuer.requests(Endpoint::Jwks), 1, "fresh at 60 s of 120");
     issuer.clock().advance(Duration::from_secs(35));
-    assert!(check(&auth0, &token).await.is_ok(), "served while refreshing");
-    assert!(eventually(|| issuer.requests(Endpoint::Jwks) == 2).await, "background refresh ahead of expiry");
+    assert!(
+        check(&auth0, &token).await.is_ok(),
+        "served while refreshing"
+    );
+    assert!(
+        eventually(|| issuer.requests(Endpoint::Jwks) == 2).await,
+        "background refresh ahead of expiry"
+    );
 
     // max-age below the floor is raised to 60 s.
     let short = TestIssuer::start().await;
@@ -267,7 +335,11 @@ async fn cache_control_sets_the_lifetime_within_bounds() {
     short.clock().advance(Duration::from_secs(30));
     assert!(check(&auth0, &token).await.is_ok());
     tokio::time::sleep(Duration::from_millis(50)).await;
-    assert_eq!(short.requests(Endpoint::Jwks), 1, "clamped to the 60 s minimum");
+    assert_eq!(
+        short.requests(Endpoint::Jwks),
+        1,
+        "clamped to the 60 s minimum"
+    );
 }
 
 #[tokio::test]
@@ -276,7 +348,10 @@ async fn oversized_jwks_is_refused() {
     let pad = "x".repeat(1024 * 1024 + 10);
     issuer.set_jwks_override(Some(format!(r#"{{"keys":[],"pad":"{pad}"}}"#)));
     let auth0 = verifier(&issuer);
-    assert_eq!(check(&auth0, &issuer.token().sign()).await.err(), Some(ErrorKind::KeysUnavailable));
+    assert_eq!(
+        check(&auth0, &issuer.token().sign()).await.err(),
+        Some(ErrorKind::KeysUnavailable)
+    );
 }
 
 #[tokio::test]
@@ -291,5 +366,8 @@ async fn key_count_is_capped() {
     issuer.set_jwks_override(Some(serde_json::json!({ "keys": keys }).to_string()));
     let auth0 = verifier(&issuer);
     // The real key is the 201st: beyond the cap, so never loaded.
-    assert_eq!(check(&auth0, &issuer.token().sign()).await.err(), Some(ErrorKind::UnknownKey));
+    assert_eq!(
+        check(&auth0, &issuer.token().sign()).await.err(),
+        Some(ErrorKind::UnknownKey)
+    );
 }

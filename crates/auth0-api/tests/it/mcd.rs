@@ -12,7 +12,11 @@ use crate::common::{bearer, check};
 async fn two_issuers() -> (TestIssuer, TestIssuer, TestClock) {
     let clock = TestClock::system();
     let a = TestIssuer::builder().clock(clock.clone()).start().await;
-    let b = TestIssuer::builder().key(Alg::ES256).clock(clock.clone()).start().await;
+    let b = TestIssuer::builder()
+        .key(Alg::ES256)
+        .clock(clock.clone())
+        .start()
+        .await;
     (a, b, clock)
 }
 
@@ -26,20 +30,47 @@ async fn each_allowed_issuer_is_verified_with_its_own_keys() {
         .clock(clock)
         .build()
         .unwrap();
-    assert_eq!(check(&auth0, &a.token().sub("from-a").sign()).await.unwrap().sub(), Some("from-a"));
-    assert_eq!(check(&auth0, &b.token().sub("from-b").sign()).await.unwrap().sub(), Some("from-b"));
-    assert_eq!((a.requests(Endpoint::Jwks), b.requests(Endpoint::Jwks)), (1, 1));
+    assert_eq!(
+        check(&auth0, &a.token().sub("from-a").sign())
+            .await
+            .unwrap()
+            .sub(),
+        Some("from-a")
+    );
+    assert_eq!(
+        check(&auth0, &b.token().sub("from-b").sign())
+            .await
+            .unwrap()
+            .sub(),
+        Some("from-b")
+    );
+    assert_eq!(
+        (a.requests(Endpoint::Jwks), b.requests(Endpoint::Jwks)),
+        (1, 1)
+    );
 
     // A third issuer is refused before any network call.
-    assert_eq!(check(&auth0, &stranger.token().sign()).await.err(), Some(ErrorKind::IssuerNotAllowed));
-    assert_eq!(stranger.requests(Endpoint::Discovery) + stranger.requests(Endpoint::Jwks), 0);
+    assert_eq!(
+        check(&auth0, &stranger.token().sign()).await.err(),
+        Some(ErrorKind::IssuerNotAllowed)
+    );
+    assert_eq!(
+        stranger.requests(Endpoint::Discovery) + stranger.requests(Endpoint::Jwks),
+        0
+    );
 
     // A token from A signed with B's key (kid of B) does not verify.
     let cross = b.token().issuer(a.issuer()).sign();
-    assert_eq!(check(&auth0, &cross).await.err(), Some(ErrorKind::UnknownKey));
+    assert_eq!(
+        check(&auth0, &cross).await.err(),
+        Some(ErrorKind::UnknownKey)
+    );
     // No iss at all.
     let no_iss = a.token().remove_claim("iss").sign();
-    assert_eq!(check(&auth0, &no_iss).await.err(), Some(ErrorKind::MissingClaim));
+    assert_eq!(
+        check(&auth0, &no_iss).await.err(),
+        Some(ErrorKind::MissingClaim)
+    );
 }
 
 #[tokio::test]
@@ -78,16 +109,32 @@ async fn a_resolver_decides_per_request() {
         async move {
             let mut h = bearer(&token);
             h.insert("host", host.parse().unwrap());
-            auth0.verify_request(&Method::GET, "https://x/", &h).await.map_err(|e| e.kind())
+            auth0
+                .verify_request(&Method::GET, "https://x/", &h)
+                .await
+                .map_err(|e| e.kind())
         }
     };
     assert!(run("brand-a.example", a.token().sign()).await.is_ok());
-    assert!(run("brand-a.example", a.token().sign()).await.is_ok(), "cached token, resolver asked again");
+    assert!(
+        run("brand-a.example", a.token().sign()).await.is_ok(),
+        "cached token, resolver asked again"
+    );
     assert_eq!(calls.load(Ordering::SeqCst), 2);
-    assert_eq!(run("brand-a.example", b.token().sign()).await.err(), Some(ErrorKind::IssuerNotAllowed));
-    assert_eq!(b.requests(Endpoint::Discovery) + b.requests(Endpoint::Jwks), 0);
+    assert_eq!(
+        run("brand-a.example", b.token().sign()).await.err(),
+        Some(ErrorKind::IssuerNotAllowed)
+    );
+    assert_eq!(
+        b.requests(Endpoint::Discovery) + b.requests(Endpoint::Jwks),
+        0
+    );
     for host in ["broken.example", "empty.example", "other.example"] {
-        assert_eq!(run(host, a.token().sign()).await.err(), Some(ErrorKind::DomainsResolver), "{host}");
+        assert_eq!(
+            run(host, a.token().sign()).await.err(),
+            Some(ErrorKind::DomainsResolver),
+            "{host}"
+        );
     }
     // Resolver failures answer 500 without a challenge.
     let err = auth0_api::Error::from(ErrorKind::DomainsResolver);
