@@ -138,13 +138,11 @@ async fn write_data(claims: Claims) -> Json<Value> {
 fn print_try_it(issuer: &TestIssuer, base: &str, dpop: DpopMode) {
     let reader = issuer.token().sub("user-123").scope("read:data").sign();
     let no_scopes = issuer.token().sub("user-456").sign();
-    let bearer_ok = dpop.accepts_bearer();
-    let (ok, no_cred) = ("200", "401");
     let bearer = |status_if_accepted: &str| {
-        if bearer_ok {
+        if dpop.accepts_bearer() {
             status_if_accepted.to_owned()
         } else {
-            "401 (DPoP required)".to_owned()
+            "401 (DPoP required: Bearer is not accepted)".to_owned()
         }
     };
     println!();
@@ -159,9 +157,9 @@ fn print_try_it(issuer: &TestIssuer, base: &str, dpop: DpopMode) {
     println!("bearer token without scopes (sub user-456):");
     println!("  {no_scopes}");
     println!();
-    println!("# {ok}: no token needed");
+    println!("# 200: no token needed");
     println!("curl -i {base}/public");
-    println!("# {no_cred}: no credentials (WWW-Authenticate lists the accepted schemes)");
+    println!("# 401: no credentials (WWW-Authenticate lists the accepted schemes)");
     println!("curl -i {base}/protected");
     println!("# {}: {{\"message\":\"Hello, user-123\"}}", bearer("200"));
     println!("curl -i -H 'Authorization: Bearer {reader}' {base}/protected");
@@ -171,7 +169,7 @@ fn print_try_it(issuer: &TestIssuer, base: &str, dpop: DpopMode) {
     println!("curl -i -H 'Authorization: Bearer {no_scopes}' {base}/data");
     println!("# {}: insufficient_scope (needs write:data)", bearer("403"));
     println!("curl -i -X POST -H 'Authorization: Bearer {reader}' {base}/data");
-    println!("# 401: invalid_token");
+    println!("# {}", bearer("401: invalid_token"));
     println!("curl -i -H 'Authorization: Bearer not.a.token' {base}/protected");
     println!();
     if dpop.accepts_dpop() {
@@ -193,7 +191,7 @@ fn print_try_it(issuer: &TestIssuer, base: &str, dpop: DpopMode) {
             "# (a proof is single-use and valid for 5 minutes: a second run answers 401 invalid_dpop_proof)"
         );
         println!("curl -i -H 'Authorization: DPoP {bound}' -H 'DPoP: {proof}' {url}");
-        println!("# 401: invalid_token (a DPoP-bound token never works as Bearer)");
+        println!("# 401: a DPoP-bound token never works as Bearer");
         println!("curl -i -H 'Authorization: Bearer {bound}' {url}");
     } else {
         println!(
