@@ -1,0 +1,222 @@
+//! DPoP requests end to end through the router: proofs made for the URL the request URL
+//! logic produces, the binding, replay, and one verification per request.
+
+use auth0_api_testing::{Alg, DpopKey};
+use auth0_axum_api::DpopMode;
+use axum::http::{Method, StatusCode};
+use serde_json::json;
+
+use crate::support::*;
+
+#[tokio::test]
+async fn dpop_request_succeeds_in_allowed_and_required_modes() {
+    for mode in [DpopMode::Allowed, DpopMode::Required] {
+        let c = ctx(mode).await;
+        let app = app(&c.auth0);
+        let key = DpopKey::generate(Alg::ES256);
+        let token = c
+            .issuer
+            .token()
+            .sub("dpop-user")
+            .scope("read:data")
+            .bound_to(&key)
+            .sign();
+        for path in [
+            "/protected",
+            "/protected-api",
+            "/read-data",
+            "/layer-and-claims",
+        ] {
+            let proof = key
+                .proof("GET", &format!("http://localhost{path}"))
+                .clock(&c.issuer.clock())
+                .access_token(&token)
+                .sign();
+            let r = fetch(
+                &app,
+                &format!("{path}?q=1"),
+                &[("authorization", &dpop(&token)), ("dpop", &proof)],
+            )
+            .await;
+            assert_eq!(r.status, StatusCode::OK, "{mode:?} {path}: {}", r.body);
+        }
+    }
+}
+
+#[tokio::test]
+async fn layer_and_extractor_verify_a_proof_once() {
+    // If the extractor verified again, the proof's jti would be seen twice: 401 replay.
+    let c = ctx(DpopMode::Allowed).await;
+    let app = app(&c.auth0);
+    let key = DpopKey::generate(Alg::ES256);
+    let token = c
+        .issuer
+        .token()
+        .sub("u")
+        .scope("read:data")
+        .bound_to(&key)
+        .sign();
+    let proof = key
+        .proof("GET", "http://localhost/layer-and-claims")
+        .clock(&c.issuer.clock())
+        .access_token(&token)
+        .sign();
+    let h = [("authorization", dpop(&token)), ("dpop", proof)];
+    let h: Vec<(&str, &str)> = h.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    let r = fetch(&app, "/layer-and-claims", &h).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json(), json!({ "message": "Hello, u" }));
+
+    // The same proof again is a replay.
+    let r = fetch(&app, "/layer-and-claims", &h).await;
+    let d = "DPoP proof replayed";
+    r.assert_error(
+        401,
+        Some(&challenge(
+            DpopMode::Allowed,
+            Some("DPoP"),
+            &params("invalid_dpop_proof", d),
+        )),
+        "invalid_dpop_proof",
+        d,
+    );
+}
+
+#[tokio::test]
+async fn proof_for_another_request_is_refused() {
+    let c = ctx(DpopMode::Required).await;
+    let app = app(&c.auth0);
+    let key = DpopKey::generate(Alg::ES256);
+    let other = DpopKey::generate(Alg::ES256);
+    let token = c.issuer.token().scope("read:data").bound_to(&key).sign();
+    let clock = c.issuer.clock();
+    let proof = |method: &str, url: &str| key.proof(method, url).clock(&clock).access_token(&token);
+    let cases: Vec<(String, &str)> = vec![
+        (
+            proof("GET", "http://localhost/other").sign(),
+            "DPoP proof htu mismatch",
+        ),
+        (
+            proof("GET", "https://localhost/protected").sign(),
+            "DPoP proof htu mismatch",
+        ),
+        (
+            proof("GET", "http://evil.example/protected").sign(),
+            "DPoP proof htu mismatch",
+        ),
+        (
+            proof("POST", "http://localhost/protected").sign(),
+            "DPoP proof htm mismatch",
+        ),
+        (
+            proof("GET", "http://localhost/protected").ath("x").sign(),
+            "DPoP proof ath mismatch",
+        ),
+        (
+            proof("GET", "http://localhost/protected")
+                .header("typ", "jwt")
+                .sign(),
+            "Invalid DPoP proof type",
+        ),
+        (
+            proof("GET", "http://localhost/protected")
+                .include_private_key()
+                .sign(),
+            "Invalid DPoP proof key",
+        ),
+    ];
+    for (p, description) in &cases {
+        let r = fetch(
+            &app,
+            "/protected",
+            &[("authorization", &dpop(&token)), ("dpop", p)],
+        )
+        .await;
+        r.assert_error(
+            401,
+            Some(&challenge(
+                DpopMode::Required,
+                Some("DPoP"),
+                &params("invalid_dpop_proof", description),
+            )),
+            "invalid_dpop_proof",
+            description,
+        );
+    }
+    // A proof by another key than the token is bound to.
+    let p = other
+        .proof("GET", "http://localhost/protected")
+        .clock(&clock)
+        .access_token(&token)
+        .sign();
+    let r = fetch(
+        &app,
+        "/protected",
+        &[("authorization", &dpop(&token)), ("dpop", &p)],
+    )
+    .await;
+    let d = "DPoP key does not match the token binding";
+    r.assert_error(
+        401,
+        Some(&challenge(
+            DpopMode::Required,
+            Some("DPoP"),
+            &params("invalid_token", d),
+        )),
+        "invalid_token",
+        d,
+    );
+}
+
+#[tokio::test]
+async fn insufficient_scope_with_dpop_is_403() {
+    let c = ctx(DpopMode::Required).await;
+    let app = app(&c.auth0);
+    let key = DpopKey::generate(Alg::ES256);
+    let token = c.issuer.token().scope("other").bound_to(&key).sign();
+    let proof = key
+        .proof("GET", "http://localhost/read-data")
+        .clock(&c.issuer.clock())
+        .access_token(&token)
+        .sign();
+    let r = fetch(
+        &app,
+        "/read-data",
+        &[("authorization", &dpop(&token)), ("dpop", &proof)],
+    )
+    .await;
+    let p = format!(
+        r#"{}, scope="read:data""#,
+        params("insufficient_scope", "Insufficient scope")
+    );
+    r.assert_error(
+        403,
+        Some(&challenge(DpopMode::Required, Some("DPoP"), &p)),
+        "insufficient_scope",
+        "Insufficient scope",
+    );
+}
+
+#[tokio::test]
+async fn the_method_of_the_request_is_checked() {
+    let c = ctx(DpopMode::Allowed).await;
+    let app = app(&c.auth0);
+    let key = DpopKey::generate(Alg::ES256);
+    let token = c.issuer.token().bound_to(&key).sign();
+    let proof = key
+        .proof("GET", "http://localhost/protected")
+        .clock(&c.issuer.clock())
+        .access_token(&token)
+        .sign();
+    // HEAD routes to the GET handler, but the proof says GET.
+    let r = send(
+        &app,
+        request(
+            Method::HEAD,
+            "/protected",
+            &[("authorization", &dpop(&token)), ("dpop", &proof)],
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
