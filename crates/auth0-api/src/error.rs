@@ -283,7 +283,9 @@ impl Error {
         self.kind.status()
     }
 
-    pub(crate) fn with_scheme(mut self, scheme: Scheme) -> Self {
+    /// Records the scheme the request used, which decides the challenge that carries the
+    /// error (for errors raised outside the verifier, e.g. by an extractor).
+    pub fn with_scheme(mut self, scheme: Scheme) -> Self {
         self.scheme = Some(scheme);
         self
     }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::claims::Claims;
-use crate::error::Error;
+use crate::error::{Error, Scheme};
 
 /// Where a requirement looks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,7 +114,16 @@ impl Requirements {
     pub fn check(&self, claims: &Claims) -> Result<(), Error> {
         match self.checks.iter().find(|c| !c.holds(claims)) {
             None => Ok(()),
-            Some(c) => Err(Error::insufficient_scope(c.joined.clone())),
+            Some(c) => {
+                // A bound token was verified with the DPoP scheme (never as Bearer), so
+                // the challenge goes on the scheme the request used.
+                let scheme = if claims.jkt().is_some() {
+                    Scheme::Dpop
+                } else {
+                    Scheme::Bearer
+                };
+                Err(Error::insufficient_scope(c.joined.clone()).with_scheme(scheme))
+            }
         }
     }
 }

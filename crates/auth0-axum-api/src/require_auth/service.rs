@@ -116,10 +116,9 @@ where
 }
 
 /// The `DPoP-Nonce` to send with a successful DPoP-authenticated response (RFC 9449 §8.2),
-/// when server nonces are configured.
-///
-/// The core verifier does not issue nonces outside an error yet, so this is `None`; once it
-/// does (`Auth0::next_dpop_nonce`), successful DPoP responses carry the next nonce.
-fn next_dpop_nonce(_auth0: &Auth0) -> Option<HeaderValue> {
-    None
+/// when server nonces are configured, so clients need no extra round trip.
+fn next_dpop_nonce(auth0: &Auth0) -> Option<HeaderValue> {
+    auth0
+        .next_dpop_nonce()
+        .and_then(|n| HeaderValue::try_from(n).ok())
 }

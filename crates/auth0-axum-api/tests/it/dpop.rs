@@ -220,3 +220,118 @@ async fn the_method_of_the_request_is_checked() {
     .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn server_nonces_through_the_router() {
+    let issuer = auth0_api_testing::TestIssuer::start().await;
+    let auth0 = builder(&issuer, DpopMode::Allowed)
+        .dpop_nonce(auth0_axum_api::auth0_api::NonceConfig::new([9u8; 32]).expect("secret"))
+        .build()
+        .expect("verifier");
+    let app = app(&auth0);
+    let key = DpopKey::generate(Alg::ES256);
+    let token = issuer.token().sub("n").bound_to(&key).sign();
+    let proof = |nonce: Option<&str>| {
+        let mut p = key
+            .proof("GET", "http://localhost/protected")
+            .clock(&issuer.clock())
+            .access_token(&token);
+        if let Some(n) = nonce {
+            p = p.nonce(n);
+        }
+        p.sign()
+    };
+    // Without a nonce: 401 use_dpop_nonce, the nonce in DPoP-Nonce.
+    let r = fetch(&app, "/protected", &[("authorization", &dpop(&token)), ("dpop", &proof(None))]).await;
+    let d = "Use the DPoP nonce from the DPoP-Nonce header";
+    r.assert_error(
+        401,
+        Some(&challenge(DpopMode::Allowed, Some("DPoP"), &params("use_dpop_nonce", d))),
+        "use_dpop_nonce",
+        d,
+    );
+    let nonce = r.headers["dpop-nonce"].to_str().expect("ascii").to_owned();
+    // With it: 200, and the next nonce comes with the success.
+    let r = fetch(&app, "/protected", &[("authorization", &dpop(&token)), ("dpop", &proof(Some(&nonce)))]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let next = r.headers.get("dpop-nonce").expect("next nonce on success").to_str().expect("ascii").to_owned();
+    let r = fetch(&app, "/protected", &[("authorization", &dpop(&token)), ("dpop", &proof(Some(&next)))]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // Bearer responses carry no nonce.
+    let plain = issuer.token().sign();
+    let r = fetch(&app, "/protected", &[("authorization", &bearer(&plain))]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.headers.get("dpop-nonce").is_none());
+}
+
+#[derive(Debug)]
+struct DownStore;
+
+impl auth0_axum_api::auth0_api::ReplayStore for DownStore {
+    fn check_and_store<'a>(
+        &'a self,
+        _key: &'a auth0_axum_api::auth0_api::ReplayKey,
+        _now: auth0_axum_api::auth0_api::UnixTime,
+        _expires_at: auth0_axum_api::auth0_api::UnixTime,
+    ) -> std::pin::Pin<
+        Box<
+            dyn std::future::Future<
+                    Output = Result<bool, auth0_axum_api::auth0_api::ReplayStoreError>,
+                > + Send
+                + 'a,
+        >,
+    > {
+        Box::pin(async {
+            Err(auth0_axum_api::auth0_api::ReplayStoreError::new(
+                std::io::Error::other("down"),
+            ))
+        })
+    }
+}
+
+#[tokio::test]
+async fn an_unreachable_replay_store_is_503_without_challenge() {
+    let issuer = auth0_api_testing::TestIssuer::start().await;
+    let auth0 = builder(&issuer, DpopMode::Required)
+        .replay_store(DownStore)
+        .build()
+        .expect("verifier");
+    let key = DpopKey::generate(Alg::ES256);
+    let token = issuer.token().bound_to(&key).sign();
+    let proof = key
+        .proof("GET", "http://localhost/protected")
+        .clock(&issuer.clock())
+        .access_token(&token)
+        .sign();
+    let r = fetch(&app(&auth0), "/protected", &[("authorization", &dpop(&token)), ("dpop", &proof)]).await;
+    r.assert_error(
+        503,
+        None,
+        "temporarily_unavailable",
+        "Replay protection temporarily unavailable",
+    );
+    assert!(r.headers.contains_key("retry-after"));
+}
+
+#[tokio::test]
+async fn insufficient_scope_with_dpop_goes_on_the_dpop_challenge() {
+    let c = ctx(DpopMode::Allowed).await;
+    let key = DpopKey::generate(Alg::ES256);
+    let token = c.issuer.token().scope("other").bound_to(&key).sign();
+    let proof = key
+        .proof("GET", "http://localhost/read-data")
+        .clock(&c.issuer.clock())
+        .access_token(&token)
+        .sign();
+    let r = fetch(&app(&c.auth0), "/read-data", &[("authorization", &dpop(&token)), ("dpop", &proof)]).await;
+    let p = format!(
+        "{}, scope=\"read:data\"",
+        params("insufficient_scope", "Insufficient scope")
+    );
+    r.assert_error(
+        403,
+        Some(&challenge(DpopMode::Allowed, Some("DPoP"), &p)),
+        "insufficient_scope",
+        "Insufficient scope",
+    );
+}
