@@ -10,6 +10,11 @@
 //! - `AUTH0_AUDIENCE`: the API identifier (required with a real issuer).
 //! - `AUTH0_DPOP`: `disabled`, `allowed` (default) or `required`.
 //! - `AUTH0_PUBLIC_URL`: the public base URL DPoP proofs are checked against.
+//! - `AUTH0_REDIS_URL`: keep DPoP proof `jti`s in Redis, shared by several instances
+//!   (e.g. `redis://127.0.0.1:6379`), instead of in this process.
+//! - `AUTH0_DPOP_NONCE=on`: require DPoP server nonces. Instances behind one load balancer
+//!   share `AUTH0_DPOP_NONCE_SECRET` (at least 32 bytes); without it each instance uses a
+//!   random secret.
 //! - `PORT`: default 3000; the server binds 127.0.0.1.
 //!
 //! Routes: `GET /public`, `GET /protected` (any valid token), `GET /data` (scope
@@ -20,6 +25,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use auth0_api_testing::{Alg, DpopKey, TestIssuer};
+use auth0_axum_api::auth0_api::NonceConfig;
 use auth0_axum_api::{Auth0, Auth0Ext, Claims, DpopMode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -49,11 +55,6 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> Result<(), BoxError> {
-    for name in ["AUTH0_REDIS_URL", "AUTH0_DPOP_NONCE"] {
-        if env(name).is_some() {
-            return Err(format!("{name} is set, but it is not supported yet").into());
-        }
-    }
     let dpop: DpopMode = env("AUTH0_DPOP").as_deref().unwrap_or("allowed").parse()?;
     let port: u16 = match env("PORT") {
         Some(p) => p
@@ -74,6 +75,17 @@ async fn run() -> Result<(), BoxError> {
             b = b.audience(audience);
         }
         let issuer = b.start().await;
+        // The embedded issuer's clock follows the system clock, so printed tokens expire
+        // and proofs age as they would with a real issuer.
+        let clock = issuer.clock();
+        tokio::spawn(async move {
+            loop {
+                clock.set(auth0_axum_api::auth0_api::Clock::now(
+                    &auth0_axum_api::auth0_api::SystemClock,
+                ));
+                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            }
+        });
         builder = builder.issuer(issuer.issuer()).clock(issuer.clock());
         test_issuer = Some(issuer);
     }
@@ -88,6 +100,27 @@ async fn run() -> Result<(), BoxError> {
     if let Some(url) = &public_url {
         builder = builder.public_url(url.clone());
     }
+    if let Some(url) = env("AUTH0_REDIS_URL") {
+        let store = auth0_api_redis::RedisReplayStore::connect(&url)
+            .await
+            .map_err(|e| format!("AUTH0_REDIS_URL: {e}"))?;
+        println!("DPoP replay store: Redis");
+        builder = builder.replay_store(store);
+    }
+    let nonces = match env("AUTH0_DPOP_NONCE").as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None | Some("off" | "0" | "false") => false,
+        Some("on" | "1" | "true") => true,
+        Some(other) => return Err(format!("AUTH0_DPOP_NONCE must be on or off, not {other}").into()),
+    };
+    if nonces {
+        let config = match env("AUTH0_DPOP_NONCE_SECRET") {
+            Some(secret) => NonceConfig::new(secret.into_bytes())
+                .map_err(|e| format!("AUTH0_DPOP_NONCE_SECRET: {e}"))?,
+            None => NonceConfig::random(),
+        };
+        println!("DPoP server nonces: on");
+        builder = builder.dpop_nonce(config);
+    }
     let auth0 = builder.build()?;
 
     let app = Router::new()
@@ -99,7 +132,7 @@ async fn run() -> Result<(), BoxError> {
                 .route_layer(auth0.require_auth().scopes(["read:data"]))
                 .merge(post(write_data).route_layer(auth0.require_auth().scopes(["write:data"]))),
         )
-        .with_state(auth0);
+        .with_state(auth0.clone());
 
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let local = listener.local_addr()?;
@@ -108,7 +141,7 @@ async fn run() -> Result<(), BoxError> {
         .unwrap_or_else(|| format!("http://{local}"));
     println!("listening on http://{local}");
     if let Some(issuer) = &test_issuer {
-        print_try_it(issuer, &base, dpop);
+        print_try_it(issuer, &auth0, &base, dpop);
     }
     axum::serve(
         listener,
@@ -135,7 +168,7 @@ async fn write_data(claims: Claims) -> Json<Value> {
 }
 
 /// Tokens from the embedded issuer and what each curl line returns.
-fn print_try_it(issuer: &TestIssuer, base: &str, dpop: DpopMode) {
+fn print_try_it(issuer: &TestIssuer, auth0: &Auth0, base: &str, dpop: DpopMode) {
     let reader = issuer.token().sub("user-123").scope("read:data").sign();
     let no_scopes = issuer.token().sub("user-456").sign();
     let bearer = |status_if_accepted: &str| {
@@ -181,11 +214,15 @@ fn print_try_it(issuer: &TestIssuer, base: &str, dpop: DpopMode) {
             .bound_to(&key)
             .sign();
         let url = format!("{base}/protected");
-        let proof = key
+        let mut proof = key
             .proof("GET", &url)
             .clock(&issuer.clock())
-            .access_token(&bound)
-            .sign();
+            .access_token(&bound);
+        if let Some(nonce) = auth0.next_dpop_nonce() {
+            // With server nonces on, a proof needs a fresh nonce from the server.
+            proof = proof.nonce(nonce);
+        }
+        let proof = proof.sign();
         println!("# 200: DPoP-bound token with a proof for GET {url}");
         println!(
             "# (a proof is single-use and valid for 5 minutes: a second run answers 401 invalid_dpop_proof)"
