@@ -188,7 +188,8 @@ impl Auth0 {
                 Ok(claims)
             }
             Scheme::Dpop => {
-                let proof = crate::dpop::single_proof(headers).map_err(|e| e.with_scheme(scheme))?;
+                let proof =
+                    crate::dpop::single_proof(headers).map_err(|e| e.with_scheme(scheme))?;
                 let claims = self
                     .verify_token(token, request)
                     .await

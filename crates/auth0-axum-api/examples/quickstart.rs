@@ -107,10 +107,16 @@ async fn run() -> Result<(), BoxError> {
         println!("DPoP replay store: Redis");
         builder = builder.replay_store(store);
     }
-    let nonces = match env("AUTH0_DPOP_NONCE").as_deref().map(str::to_ascii_lowercase).as_deref() {
+    let nonces = match env("AUTH0_DPOP_NONCE")
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         None | Some("off" | "0" | "false") => false,
         Some("on" | "1" | "true") => true,
-        Some(other) => return Err(format!("AUTH0_DPOP_NONCE must be on or off, not {other}").into()),
+        Some(other) => {
+            return Err(format!("AUTH0_DPOP_NONCE must be on or off, not {other}").into());
+        }
     };
     if nonces {
         let config = match env("AUTH0_DPOP_NONCE_SECRET") {

@@ -242,20 +242,51 @@ async fn server_nonces_through_the_router() {
         p.sign()
     };
     // Without a nonce: 401 use_dpop_nonce, the nonce in DPoP-Nonce.
-    let r = fetch(&app, "/protected", &[("authorization", &dpop(&token)), ("dpop", &proof(None))]).await;
+    let r = fetch(
+        &app,
+        "/protected",
+        &[("authorization", &dpop(&token)), ("dpop", &proof(None))],
+    )
+    .await;
     let d = "Use the DPoP nonce from the DPoP-Nonce header";
     r.assert_error(
         401,
-        Some(&challenge(DpopMode::Allowed, Some("DPoP"), &params("use_dpop_nonce", d))),
+        Some(&challenge(
+            DpopMode::Allowed,
+            Some("DPoP"),
+            &params("use_dpop_nonce", d),
+        )),
         "use_dpop_nonce",
         d,
     );
     let nonce = r.headers["dpop-nonce"].to_str().expect("ascii").to_owned();
     // With it: 200, and the next nonce comes with the success.
-    let r = fetch(&app, "/protected", &[("authorization", &dpop(&token)), ("dpop", &proof(Some(&nonce)))]).await;
+    let r = fetch(
+        &app,
+        "/protected",
+        &[
+            ("authorization", &dpop(&token)),
+            ("dpop", &proof(Some(&nonce))),
+        ],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let next = r.headers.get("dpop-nonce").expect("next nonce on success").to_str().expect("ascii").to_owned();
-    let r = fetch(&app, "/protected", &[("authorization", &dpop(&token)), ("dpop", &proof(Some(&next)))]).await;
+    let next = r
+        .headers
+        .get("dpop-nonce")
+        .expect("next nonce on success")
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    let r = fetch(
+        &app,
+        "/protected",
+        &[
+            ("authorization", &dpop(&token)),
+            ("dpop", &proof(Some(&next))),
+        ],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     // Bearer responses carry no nonce.
     let plain = issuer.token().sign();
@@ -303,7 +334,12 @@ async fn an_unreachable_replay_store_is_503_without_challenge() {
         .clock(&issuer.clock())
         .access_token(&token)
         .sign();
-    let r = fetch(&app(&auth0), "/protected", &[("authorization", &dpop(&token)), ("dpop", &proof)]).await;
+    let r = fetch(
+        &app(&auth0),
+        "/protected",
+        &[("authorization", &dpop(&token)), ("dpop", &proof)],
+    )
+    .await;
     r.assert_error(
         503,
         None,
@@ -323,7 +359,12 @@ async fn insufficient_scope_with_dpop_goes_on_the_dpop_challenge() {
         .clock(&c.issuer.clock())
         .access_token(&token)
         .sign();
-    let r = fetch(&app(&c.auth0), "/read-data", &[("authorization", &dpop(&token)), ("dpop", &proof)]).await;
+    let r = fetch(
+        &app(&c.auth0),
+        "/read-data",
+        &[("authorization", &dpop(&token)), ("dpop", &proof)],
+    )
+    .await;
     let p = format!(
         "{}, scope=\"read:data\"",
         params("insufficient_scope", "Insufficient scope")
