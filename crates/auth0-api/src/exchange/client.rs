@@ -179,14 +179,18 @@ impl Auth0 {
             inner.clock.now(),
         )?;
 
-        let mut form = form_urlencoded::Serializer::new(String::new());
-        for (name, value) in fields {
-            form.append_pair(name, value);
-        }
-        for (name, value) in &applied.fields {
-            form.append_pair(name, value);
-        }
-        let body = form.finish();
+        // The serializer is not `Send`: build the body in a scope that ends before any await,
+        // so the exchange futures stay `Send` (usable in axum handlers and spawned tasks).
+        let body = {
+            let mut form = form_urlencoded::Serializer::new(String::new());
+            for (name, value) in fields {
+                form.append_pair(name, value);
+            }
+            for (name, value) in &applied.fields {
+                form.append_pair(name, value);
+            }
+            form.finish()
+        };
 
         let mut request = inner
             .fetcher

@@ -99,3 +99,24 @@ fn debug_does_not_leak_configuration_secrets() {
     let text = format!("{auth0:?}");
     assert!(text.contains("t.auth0.com"));
 }
+
+/// Every async entry point is `Send`, so it works in axum handlers and spawned tasks
+/// (a `!Send` future here is a compile error).
+#[test]
+fn futures_are_send() {
+    use auth0_api::{ConnectionTokenRequest, ExchangeProfileRequest, OnBehalfOfRequest};
+    fn is_send<T: Send>(_: &T) {}
+    let auth0 = Auth0::builder()
+        .domain("t.auth0.com")
+        .audience("api")
+        .client_id("id")
+        .client_secret("secret")
+        .build()
+        .unwrap();
+    let headers = http::HeaderMap::new();
+    is_send(&auth0.verify_request(&http::Method::GET, "https://x/", &headers));
+    is_send(&auth0.verify_access_token("t"));
+    is_send(&auth0.get_access_token_for_connection(ConnectionTokenRequest::new("c", "t")));
+    is_send(&auth0.get_token_by_exchange_profile(ExchangeProfileRequest::new("t", "urn:x")));
+    is_send(&auth0.get_token_on_behalf_of(OnBehalfOfRequest::new("t", "aud")));
+}
