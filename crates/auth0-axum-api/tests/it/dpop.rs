@@ -376,3 +376,161 @@ async fn insufficient_scope_with_dpop_goes_on_the_dpop_challenge() {
         "Insufficient scope",
     );
 }
+
+/// Every DPoP check of SPEC §5, refused through the router with the exact status,
+/// challenge and body, in each mode that accepts DPoP; Disabled answers the bare challenge.
+#[tokio::test]
+async fn every_proof_check_refuses_through_the_router_in_every_mode() {
+    for mode in [DpopMode::Allowed, DpopMode::Required] {
+        let c = ctx(mode).await;
+        let app = app(&c.auth0);
+        let clock = c.issuer.clock();
+        let key = DpopKey::generate(Alg::ES256);
+        let other = DpopKey::generate(Alg::ES256);
+        let es384 = DpopKey::generate(Alg::ES384);
+        let token = c.issuer.token().bound_to(&key).sign();
+        let wrong_binding = c.issuer.token().bound_to(&other).sign();
+        let unbound = c.issuer.token().sign();
+        let url = "http://localhost/protected";
+        let p = |tok: &str| key.proof("GET", url).clock(&clock).access_token(tok);
+        let old = clock
+            .now()
+            .saturating_sub(std::time::Duration::from_secs(301));
+        let proof_err = "invalid_dpop_proof";
+        let token_err = "invalid_token";
+        let cases: Vec<(&str, Option<String>, &str, &str)> = vec![
+            (&token, None, proof_err, "Missing DPoP proof"),
+            (
+                &token,
+                Some(p(&token).claim("pad", "x".repeat(9000)).sign()),
+                proof_err,
+                "DPoP proof too large",
+            ),
+            (
+                &token,
+                Some("a.b.c".into()),
+                proof_err,
+                "Malformed DPoP proof",
+            ),
+            (
+                &token,
+                Some(p(&token).header("typ", "JWT").sign()),
+                proof_err,
+                "Invalid DPoP proof type",
+            ),
+            (
+                &token,
+                Some(p(&token).header("alg", "none").sign()),
+                proof_err,
+                "Unsupported DPoP proof algorithm",
+            ),
+            (
+                &token,
+                Some(
+                    es384
+                        .proof("GET", url)
+                        .clock(&clock)
+                        .access_token(&token)
+                        .sign(),
+                ),
+                proof_err,
+                "Unsupported DPoP proof algorithm",
+            ),
+            (
+                &token,
+                Some(p(&token).include_private_key().sign()),
+                proof_err,
+                "Invalid DPoP proof key",
+            ),
+            (
+                &token,
+                Some(p(&token).remove_header("jwk").sign()),
+                proof_err,
+                "Invalid DPoP proof key",
+            ),
+            (
+                &token,
+                Some(p(&token).sign_with(&other)),
+                proof_err,
+                "Invalid DPoP proof signature",
+            ),
+            (
+                &token,
+                Some(p(&token).remove_claim("jti").sign()),
+                proof_err,
+                "Invalid DPoP proof jti",
+            ),
+            (
+                &token,
+                Some(p(&token).htm("POST").sign()),
+                proof_err,
+                "DPoP proof htm mismatch",
+            ),
+            (
+                &token,
+                Some(p(&token).htu("http://localhost/other").sign()),
+                proof_err,
+                "DPoP proof htu mismatch",
+            ),
+            (
+                &token,
+                Some(p(&token).iat(old).sign()),
+                proof_err,
+                "DPoP proof iat outside the accepted window",
+            ),
+            (
+                &token,
+                Some(p(&token).ath("x").sign()),
+                proof_err,
+                "DPoP proof ath mismatch",
+            ),
+            (
+                &wrong_binding,
+                Some(p(&wrong_binding).sign()),
+                token_err,
+                "DPoP key does not match the token binding",
+            ),
+            (
+                &unbound,
+                Some(p(&unbound).sign()),
+                token_err,
+                "Token is not DPoP-bound",
+            ),
+        ];
+        for (tok, proof, code, description) in &cases {
+            let auth = dpop(tok);
+            let mut headers = vec![("authorization", auth.as_str())];
+            if let Some(proof) = proof {
+                headers.push(("dpop", proof.as_str()));
+            }
+            let r = fetch(&app, "/protected", &headers).await;
+            r.assert_error(
+                401,
+                Some(&challenge(mode, Some("DPoP"), &params(code, description))),
+                code,
+                description,
+            );
+        }
+    }
+
+    let c = ctx(DpopMode::Disabled).await;
+    let key = DpopKey::generate(Alg::ES256);
+    let token = c.issuer.token().bound_to(&key).sign();
+    let proof = key
+        .proof("GET", "http://localhost/protected")
+        .clock(&c.issuer.clock())
+        .access_token(&token)
+        .sign();
+    let r = fetch(
+        &app(&c.auth0),
+        "/protected",
+        &[("authorization", &dpop(&token)), ("dpop", &proof)],
+    )
+    .await;
+    r.assert_error(
+        401,
+        Some(r#"Bearer realm="api""#),
+        "unauthorized",
+        "Unsupported authentication scheme",
+    );
+}
