@@ -1,8 +1,6 @@
 //! Token endpoint responses: the checks on a 200 body, the error body of a refusal, and the
 //! typed results.
 
-use std::fmt;
-
 use http::StatusCode;
 use serde_json::{Map, Value};
 
@@ -147,7 +145,7 @@ fn clean(s: &str) -> String {
 /// The result of [`Auth0::get_access_token_for_connection`](crate::Auth0::get_access_token_for_connection):
 /// an access token for the user's account at the external connection. `Debug` redacts the
 /// token.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct ConnectionToken {
     access_token: Secret,
     expires_in: u64,
@@ -188,19 +186,9 @@ impl From<Parsed> for ConnectionToken {
     }
 }
 
-impl fmt::Debug for ConnectionToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ConnectionToken")
-            .field("access_token", &self.access_token)
-            .field("expires_at", &self.expires_at)
-            .field("scope", &self.scope)
-            .finish()
-    }
-}
-
 /// The result of [`Auth0::get_token_by_exchange_profile`](crate::Auth0::get_token_by_exchange_profile).
 /// `Debug` redacts the tokens.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct ExchangedToken {
     access_token: Secret,
     expires_in: u64,
@@ -270,25 +258,10 @@ impl From<Parsed> for ExchangedToken {
     }
 }
 
-impl fmt::Debug for ExchangedToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ExchangedToken")
-            .field("access_token", &self.access_token)
-            .field("expires_in", &self.expires_in)
-            .field("expires_at", &self.expires_at)
-            .field("scope", &self.scope)
-            .field("token_type", &self.token_type)
-            .field("issued_token_type", &self.issued_token_type)
-            .field("id_token", &self.id_token)
-            .field("refresh_token", &self.refresh_token)
-            .finish()
-    }
-}
-
 /// The result of [`Auth0::get_token_on_behalf_of`](crate::Auth0::get_token_on_behalf_of):
 /// an access token for the other API. ID and refresh tokens are never exposed, even when
 /// the issuer sends them. `Debug` redacts the token.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct OnBehalfOfToken {
     access_token: Secret,
     expires_in: u64,
@@ -340,19 +313,6 @@ impl From<Parsed> for OnBehalfOfToken {
             token_type: p.token_type,
             issued_token_type: p.issued_token_type,
         }
-    }
-}
-
-impl fmt::Debug for OnBehalfOfToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OnBehalfOfToken")
-            .field("access_token", &self.access_token)
-            .field("expires_in", &self.expires_in)
-            .field("expires_at", &self.expires_at)
-            .field("scope", &self.scope)
-            .field("token_type", &self.token_type)
-            .field("issued_token_type", &self.issued_token_type)
-            .finish()
     }
 }
 
