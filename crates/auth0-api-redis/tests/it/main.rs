@@ -4,5 +4,6 @@
 //! binary on `PATH` (or in `REDIS_SERVER`), the tests that need one print a skip notice and
 //! pass, except under `CI=true`, where they fail.
 
+mod fleet;
 mod server;
 mod store;
