@@ -438,3 +438,27 @@ async fn every_rejection_is_logged_without_the_token() {
         assert!(!text.contains(signature), "a token leaked into the logs");
     }
 }
+
+/// RFC 6750 §2.2/§2.3 token transports are never accepted: only the header counts.
+#[tokio::test]
+async fn query_and_form_tokens_are_never_accepted() {
+    let c = ctx(DpopMode::Allowed).await;
+    let app = app(&c.auth0);
+    let token = c.issuer.token().scope("read:data").sign();
+    let r = fetch(&app, &format!("/protected?access_token={token}"), &[]).await;
+    r.assert_error(
+        401,
+        Some(&challenge(DpopMode::Allowed, None, "")),
+        "unauthorized",
+        "Authentication required",
+    );
+    let form = axum::http::Request::builder()
+        .method(axum::http::Method::GET)
+        .uri("/protected")
+        .header("host", "localhost")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(axum::body::Body::from(format!("access_token={token}")))
+        .expect("request");
+    let r = send(&app, form).await;
+    assert_eq!(r.status.as_u16(), 401);
+}
