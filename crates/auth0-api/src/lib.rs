@@ -107,6 +107,10 @@ mod scope;
 mod time;
 mod verifier;
 
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
+
 pub use act::ActError;
 pub use builder::Auth0Builder;
 pub use challenge::DPOP_NONCE;

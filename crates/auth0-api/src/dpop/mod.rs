@@ -55,3 +55,13 @@ pub(crate) use proof::{single_proof, verify_proof};
 
 /// The `DPoP` request header carrying the proof.
 pub const DPOP: http::HeaderName = http::HeaderName::from_static("dpop");
+
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fuzz_single_proof(headers: &http::HeaderMap) -> bool {
+    single_proof(headers).is_ok()
+}
+
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fuzz_htu_matches(a: &str, b: &str) -> bool {
+    htu::htu_matches(a, b)
+}
