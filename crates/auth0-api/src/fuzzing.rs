@@ -21,7 +21,11 @@ pub fn parse_untrusted(data: &[u8]) {
     if let Ok(decoded) = crate::jws::decode(text, AlgSet::all()) {
         if let Some(serde_json::Value::Object(jwk)) = decoded.header.get("jwk") {
             if let Ok(key) = PublicKey::from_jwk(jwk, AlgSet::all()) {
-                let _ = key.verify(decoded.alg, decoded.signing_input.as_bytes(), &decoded.signature);
+                let _ = key.verify(
+                    decoded.alg,
+                    decoded.signing_input.as_bytes(),
+                    &decoded.signature,
+                );
             }
         }
     }
