@@ -12,7 +12,7 @@ use crate::dpop::{DpopMode, NonceConfig};
 use crate::exchange::{ClientAuth, ClientSecret, ExchangeOptions};
 use crate::issuer::{Audience, Issuer, check_url};
 use crate::jwk::{AlgSet, Algorithm};
-use crate::jwks::{CachePolicy, Fetcher, KeyCache};
+use crate::jwks::{CachePolicy, Fetcher, KeyCache, KeySettings};
 use crate::proxy::TrustProxy;
 use crate::replay::{MemoryReplayStore, ReplayStore};
 use crate::time::{Clock, SystemClock};
@@ -489,25 +489,16 @@ impl Auth0Builder {
         };
         let clock: Arc<dyn Clock> = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let fetcher = Fetcher::new(client, self.fetch_timeout, self.max_response_bytes);
-        let primary = issuer.clone().map(|issuer| {
-            Arc::new(KeyCache::new(
-                issuer,
-                jwks_uri,
-                fetcher.clone(),
-                Arc::clone(&clock),
-                algs,
-                self.policy.clone(),
-            ))
-        });
-        let keys = KeySource::new(
-            primary,
-            allowed,
-            self.max_issuers,
-            fetcher.clone(),
-            Arc::clone(&clock),
+        let settings = KeySettings {
+            fetcher: fetcher.clone(),
+            clock: Arc::clone(&clock),
             algs,
-            self.policy.clone(),
-        );
+            policy: self.policy.clone(),
+        };
+        let primary = issuer
+            .clone()
+            .map(|issuer| Arc::new(KeyCache::new(issuer, jwks_uri, settings.clone())));
+        let keys = KeySource::new(primary, allowed, self.max_issuers, settings);
         let dpop_alg_names: Vec<&str> = dpop_algs.iter().map(Algorithm::name).collect();
         let challenges = Challenges::new(self.dpop_mode, &self.realm, &dpop_alg_names);
 

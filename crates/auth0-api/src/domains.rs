@@ -11,9 +11,7 @@ use http::HeaderMap;
 
 use crate::error::{Error, ErrorKind};
 use crate::issuer::Issuer;
-use crate::jwk::AlgSet;
-use crate::jwks::{CachePolicy, Fetcher, KeyCache};
-use crate::time::Clock;
+use crate::jwks::{KeyCache, KeySettings};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -88,10 +86,7 @@ pub(crate) struct KeySource {
     primary: Option<Arc<KeyCache>>,
     allowed: Allowed,
     per_issuer: moka::sync::Cache<Issuer, Arc<KeyCache>>,
-    fetcher: Fetcher,
-    clock: Arc<dyn Clock>,
-    algs: AlgSet,
-    policy: CachePolicy,
+    settings: KeySettings,
 }
 
 impl fmt::Debug for KeySource {
@@ -108,19 +103,13 @@ impl KeySource {
         primary: Option<Arc<KeyCache>>,
         allowed: Allowed,
         max_issuers: u64,
-        fetcher: Fetcher,
-        clock: Arc<dyn Clock>,
-        algs: AlgSet,
-        policy: CachePolicy,
+        settings: KeySettings,
     ) -> Self {
         Self {
             primary,
             allowed,
             per_issuer: moka::sync::Cache::new(max_issuers.max(1)),
-            fetcher,
-            clock,
-            algs,
-            policy,
+            settings,
         }
     }
 
@@ -169,14 +158,7 @@ impl KeySource {
             }
         }
         Ok(self.per_issuer.get_with(allowed.clone(), || {
-            Arc::new(KeyCache::new(
-                allowed.clone(),
-                None,
-                self.fetcher.clone(),
-                Arc::clone(&self.clock),
-                self.algs,
-                self.policy.clone(),
-            ))
+            Arc::new(KeyCache::new(allowed.clone(), None, self.settings.clone()))
         }))
     }
 

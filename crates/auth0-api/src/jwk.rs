@@ -126,21 +126,7 @@ impl Algorithm {
         }
     }
 
-    fn verification(self) -> &'static dyn VerificationAlgorithm {
-        match self {
-            Algorithm::RS256 => &signature::RSA_PKCS1_2048_8192_SHA256,
-            Algorithm::RS384 => &signature::RSA_PKCS1_2048_8192_SHA384,
-            Algorithm::RS512 => &signature::RSA_PKCS1_2048_8192_SHA512,
-            Algorithm::PS256 => &signature::RSA_PSS_2048_8192_SHA256,
-            Algorithm::PS384 => &signature::RSA_PSS_2048_8192_SHA384,
-            Algorithm::PS512 => &signature::RSA_PSS_2048_8192_SHA512,
-            Algorithm::ES256 => &signature::ECDSA_P256_SHA256_FIXED,
-            Algorithm::ES384 => &signature::ECDSA_P384_SHA384_FIXED,
-            Algorithm::ES512 => &signature::ECDSA_P521_SHA512_FIXED,
-            Algorithm::EdDSA | Algorithm::Ed25519 => &signature::ED25519,
-        }
-    }
-
+    /// aws-lc-rs parameters for the RSA algorithms (keys built from `n` and `e`).
     fn rsa_params(self) -> Option<&'static signature::RsaParameters> {
         Some(match self {
             Algorithm::RS256 => &signature::RSA_PKCS1_2048_8192_SHA256,
@@ -149,6 +135,17 @@ impl Algorithm {
             Algorithm::PS256 => &signature::RSA_PSS_2048_8192_SHA256,
             Algorithm::PS384 => &signature::RSA_PSS_2048_8192_SHA384,
             Algorithm::PS512 => &signature::RSA_PSS_2048_8192_SHA512,
+            _ => return None,
+        })
+    }
+
+    /// aws-lc-rs algorithms for keys given as raw bytes (EC points, Ed25519 keys).
+    fn raw_verification(self) -> Option<&'static dyn VerificationAlgorithm> {
+        Some(match self {
+            Algorithm::ES256 => &signature::ECDSA_P256_SHA256_FIXED,
+            Algorithm::ES384 => &signature::ECDSA_P384_SHA384_FIXED,
+            Algorithm::ES512 => &signature::ECDSA_P521_SHA512_FIXED,
+            Algorithm::EdDSA | Algorithm::Ed25519 => &signature::ED25519,
             _ => return None,
         })
     }
@@ -408,13 +405,15 @@ impl PublicKey {
             if alg.key_type() != key_type || jwk_alg.is_some_and(|j| !j.same_as(alg)) {
                 continue;
             }
-            let parsed = match (&material, alg.rsa_params()) {
-                (Material::Rsa { n, e }, Some(params)) => RsaPublicKeyComponents {
+            let parsed = match (&material, alg.rsa_params(), alg.raw_verification()) {
+                (Material::Rsa { n, e }, Some(params), _) => RsaPublicKeyComponents {
                     n: n.as_slice(),
                     e: e.as_slice(),
                 }
                 .to_parsed_public_key(params),
-                (Material::Raw(bytes), None) => ParsedPublicKey::new(alg.verification(), bytes),
+                (Material::Raw(bytes), _, Some(verification)) => {
+                    ParsedPublicKey::new(verification, bytes)
+                }
                 _ => continue,
             }
             .map_err(|_| JwkError::Rejected)?;

@@ -129,14 +129,21 @@ struct CachedMetadata {
     expires_at: UnixTime,
 }
 
+/// What every issuer's key cache shares: how to fetch, the clock, the algorithms keys are
+/// parsed for, and the timing rules.
+#[derive(Clone)]
+pub(crate) struct KeySettings {
+    pub(crate) fetcher: Fetcher,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) algs: AlgSet,
+    pub(crate) policy: CachePolicy,
+}
+
 /// Keys and metadata of one issuer.
 pub(crate) struct KeyCache {
     issuer: Issuer,
     fixed_jwks_uri: Option<Url>,
-    fetcher: Fetcher,
-    clock: Arc<dyn Clock>,
-    algs: AlgSet,
-    policy: CachePolicy,
+    settings: KeySettings,
     snapshot: ArcSwapOption<Snapshot>,
     metadata: ArcSwapOption<CachedMetadata>,
     state: Mutex<State>,
@@ -150,27 +157,17 @@ impl fmt::Debug for KeyCache {
                 "fixed_jwks_uri",
                 &self.fixed_jwks_uri.as_ref().map(Url::as_str),
             )
-            .field("policy", &self.policy)
+            .field("policy", &self.settings.policy)
             .finish_non_exhaustive()
     }
 }
 
 impl KeyCache {
-    pub(crate) fn new(
-        issuer: Issuer,
-        fixed_jwks_uri: Option<Url>,
-        fetcher: Fetcher,
-        clock: Arc<dyn Clock>,
-        algs: AlgSet,
-        policy: CachePolicy,
-    ) -> Self {
+    pub(crate) fn new(issuer: Issuer, fixed_jwks_uri: Option<Url>, settings: KeySettings) -> Self {
         Self {
             issuer,
             fixed_jwks_uri,
-            fetcher,
-            clock,
-            algs,
-            policy,
+            settings,
             snapshot: ArcSwapOption::empty(),
             metadata: ArcSwapOption::empty(),
             state: Mutex::new(State::default()),
@@ -190,7 +187,7 @@ impl KeyCache {
     /// A usable snapshot: the current one while it is fresh or within stale-if-error (a
     /// refresh is started in the background when due), else the result of a fetch.
     pub(crate) async fn snapshot(self: &Arc<Self>) -> Result<Arc<Snapshot>, FetchError> {
-        let now = self.clock.now();
+        let now = self.settings.clock.now();
         let seen = self.snapshot.load_full();
         if let Some(s) = &seen {
             if now < s.stale_until {
@@ -222,7 +219,7 @@ impl KeyCache {
     }
 
     fn start(self: &Arc<Self>, reason: Reason, seen: Option<u64>) -> Started {
-        let now = self.clock.now();
+        let now = self.settings.clock.now();
         let mut st = self.state();
         // Someone else refreshed since the caller looked: that result is the answer.
         if let Some(current) = self.snapshot.load_full() {
@@ -236,14 +233,14 @@ impl KeyCache {
         let in_backoff = st
             .last_failure
             .as_ref()
-            .filter(|(at, _)| now < at.saturating_add(self.policy.retry_backoff));
+            .filter(|(at, _)| now < at.saturating_add(self.settings.policy.retry_backoff));
         if let Some((_, e)) = in_backoff {
             return Started::Refused(Some(e.clone()));
         }
         if reason == Reason::UnknownKid {
-            let cooling = st
-                .last_forced
-                .is_some_and(|at| now < at.saturating_add(self.policy.unknown_kid_cooldown));
+            let cooling = st.last_forced.is_some_and(|at| {
+                now < at.saturating_add(self.settings.policy.unknown_kid_cooldown)
+            });
             if cooling {
                 return Started::Refused(None);
             }
@@ -261,7 +258,7 @@ impl KeyCache {
                 }
                 Err(e) => {
                     tracing::warn!(issuer = %this.issuer, error = %e, "signing keys could not be fetched");
-                    st.last_failure = Some((this.clock.now(), e.clone()));
+                    st.last_failure = Some((this.settings.clock.now(), e.clone()));
                 }
             }
             st.inflight = None;
@@ -283,14 +280,14 @@ impl KeyCache {
     /// The issuer's metadata, from cache while fresh; stale metadata is kept when
     /// discovery fails.
     pub(crate) async fn metadata(&self) -> Result<Metadata, FetchError> {
-        let now = self.clock.now();
+        let now = self.settings.clock.now();
         let cached = self.metadata.load_full();
         if let Some(c) = &cached {
             if now < c.expires_at {
                 return Ok(c.metadata.clone());
             }
         }
-        match discover(&self.fetcher, &self.issuer).await {
+        match discover(&self.settings.fetcher, &self.issuer).await {
             Ok((metadata, max_age)) => {
                 let ttl = self.ttl(max_age);
                 self.metadata.store(Some(Arc::new(CachedMetadata {
@@ -311,8 +308,8 @@ impl KeyCache {
 
     fn ttl(&self, max_age: Option<Duration>) -> Duration {
         max_age
-            .unwrap_or(self.policy.default_ttl)
-            .clamp(self.policy.min_ttl, self.policy.max_ttl)
+            .unwrap_or(self.settings.policy.default_ttl)
+            .clamp(self.settings.policy.min_ttl, self.settings.policy.max_ttl)
     }
 
     async fn fetch(&self) -> Result<Snapshot, FetchError> {
@@ -323,22 +320,22 @@ impl KeyCache {
                 (m.issuer, m.jwks_uri)
             }
         };
-        let fetched = self.fetcher.get_json(&jwks_uri).await?;
-        let now = self.clock.now();
+        let fetched = self.settings.fetcher.get_json(&jwks_uri).await?;
+        let now = self.settings.clock.now();
         let Some(Value::Array(entries)) = fetched.json.get("keys") else {
             return Err(FetchError::MissingMember("keys"));
         };
-        if entries.len() > self.policy.max_keys {
-            tracing::warn!(issuer = %self.issuer, count = entries.len(), cap = self.policy.max_keys, "JWKS has too many keys; ignoring the rest");
+        if entries.len() > self.settings.policy.max_keys {
+            tracing::warn!(issuer = %self.issuer, count = entries.len(), cap = self.settings.policy.max_keys, "JWKS has too many keys; ignoring the rest");
         }
         let previous = self.snapshot.load_full();
         let mut keys: Vec<Arc<PublicKey>> = Vec::new();
-        for entry in entries.iter().take(self.policy.max_keys) {
+        for entry in entries.iter().take(self.settings.policy.max_keys) {
             let Value::Object(jwk) = entry else {
                 tracing::warn!(issuer = %self.issuer, "JWKS entry is not an object; skipped");
                 continue;
             };
-            let key = match PublicKey::from_jwk(jwk, self.algs) {
+            let key = match PublicKey::from_jwk(jwk, self.settings.algs) {
                 Ok(k) => k,
                 Err(e) => {
                     let kid = jwk.get("kid").and_then(Value::as_str).unwrap_or("");
@@ -371,7 +368,7 @@ impl KeyCache {
             keys,
             refresh_at: now.saturating_add(ttl.mul_f64(0.75)),
             expires_at,
-            stale_until: expires_at.saturating_add(self.policy.stale_if_error),
+            stale_until: expires_at.saturating_add(self.settings.policy.stale_if_error),
             generation: previous.map_or(1, |p| p.generation + 1),
         })
     }

@@ -5,7 +5,7 @@ mod cache;
 mod discovery;
 mod fetch;
 
-pub(crate) use cache::{CachePolicy, KeyCache, Snapshot};
+pub(crate) use cache::{CachePolicy, KeyCache, KeySettings, Snapshot};
 #[allow(unused_imports)]
 pub(crate) use discovery::Metadata;
 pub use fetch::FetchError;
