@@ -6,7 +6,5 @@ mod discovery;
 mod fetch;
 
 pub(crate) use cache::{CachePolicy, KeyCache, KeySettings, Snapshot};
-#[allow(unused_imports)]
-pub(crate) use discovery::Metadata;
 pub use fetch::FetchError;
 pub(crate) use fetch::Fetcher;
