@@ -160,7 +160,8 @@ mod tests {
 
     #[test]
     fn on_claims() {
-        let claims = |v: Value| match Claims::from_payload(map(v)) {
+        let claims = |v: Value| match Claims::from_payload(map(v), crate::claims::VerifierId::NONE)
+        {
             Ok(c) => c,
             Err(e) => panic!("{e}"),
         };

@@ -6,39 +6,36 @@ use std::time::Duration;
 use url::Url;
 
 use crate::challenge::{Challenges, is_challenge_safe};
-use crate::config::ConfigError;
-use crate::domains::{Allowed, DomainsResolver, KeySource, parse_allowed};
-use crate::dpop::{DpopMode, NonceConfig};
-use crate::exchange::{ClientAuth, ClientSecret, ExchangeOptions};
-use crate::issuer::{Audience, Issuer, check_url};
+use crate::claims::VerifierId;
+use crate::config::{ConfigError, ConfigErrorKind};
+use crate::domains::{DomainsResolver, parse_allowed};
+use crate::dpop::{DpopMode, DpopOptions, NonceConfig};
+use crate::http::{HttpClient, ReqwestClient};
+use crate::issuer::{Issuer, check_url, url_error_kind};
 use crate::jwk::{AlgSet, Algorithm};
-use crate::jwks::{CachePolicy, Fetcher, KeyCache, KeySettings};
-use crate::proxy::TrustProxy;
-use crate::replay::{MemoryReplayStore, ReplayStore};
+use crate::jwks::{Allowed, CachePolicy, Fetcher, KeyCache, KeySettings, KeySource};
+use crate::proxy::{TrustProxy, UrlPolicy};
+use crate::replay::ReplayStore;
+use crate::rules::RuleOptions;
 use crate::time::{Clock, SystemClock};
-use crate::verifier::{Auth0, Inner, TokenCache};
-
-/// Claims every access token must carry.
-const DEFAULT_REQUIRED: [&str; 4] = ["iss", "aud", "exp", "iat"];
+use crate::token::{TokenCache, TokenVerifier};
+use crate::verifier::Auth0;
 
 /// Configures an [`Auth0`] verifier. Start from [`Auth0::builder`].
 ///
 /// Required: an issuer ([`domain`](Self::domain) or [`issuer`](Self::issuer)) and at least
-/// one [`audience`](Self::audience). Everything else has a safe default.
+/// one [`audience`](Self::audience). Everything else has a safe default. Each part of the
+/// configuration is checked by the module that uses it; [`build`](Self::build) composes
+/// them and returns the first [`ConfigError`].
 #[must_use]
 pub struct Auth0Builder {
     issuer: Option<(&'static str, String)>,
-    audiences: Vec<String>,
-    dpop_mode: DpopMode,
-    dpop_iat_leeway: Duration,
-    dpop_iat_offset: Duration,
+    rules: RuleOptions,
+    dpop: DpopOptions,
     algorithms: Option<Vec<Algorithm>>,
-    dpop_algorithms: Option<Vec<Algorithm>>,
-    leeway: Duration,
-    required_claims: Vec<String>,
     realm: String,
     jwks_uri: Option<String>,
-    http_client: Option<reqwest::Client>,
+    http_client: Option<Arc<dyn HttpClient>>,
     clock: Option<Arc<dyn Clock>>,
     trust_proxy: TrustProxy,
     public_url: Option<String>,
@@ -47,26 +44,18 @@ pub struct Auth0Builder {
     max_response_bytes: usize,
     policy: CachePolicy,
     token_cache_capacity: u64,
-    replay_store: Option<Arc<dyn ReplayStore>>,
-    dpop_nonce: Option<NonceConfig>,
     domains: Option<Vec<String>>,
     resolver: Option<Arc<dyn DomainsResolver>>,
     max_issuers: u64,
-    exchange: ExchangeOptions,
 }
 
 impl Default for Auth0Builder {
     fn default() -> Self {
         Self {
             issuer: None,
-            audiences: Vec::new(),
-            dpop_mode: DpopMode::Allowed,
-            dpop_iat_leeway: Duration::from_secs(30),
-            dpop_iat_offset: Duration::from_secs(300),
+            rules: RuleOptions::default(),
+            dpop: DpopOptions::default(),
             algorithms: None,
-            dpop_algorithms: None,
-            leeway: Duration::ZERO,
-            required_claims: Vec::new(),
             realm: "api".to_owned(),
             jwks_uri: None,
             http_client: None,
@@ -78,12 +67,9 @@ impl Default for Auth0Builder {
             max_response_bytes: 1024 * 1024,
             policy: CachePolicy::default(),
             token_cache_capacity: 10_000,
-            replay_store: None,
-            dpop_nonce: None,
             domains: None,
             resolver: None,
             max_issuers: 100,
-            exchange: ExchangeOptions::default(),
         }
     }
 }
@@ -92,8 +78,8 @@ impl std::fmt::Debug for Auth0Builder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Auth0Builder")
             .field("issuer", &self.issuer)
-            .field("audiences", &self.audiences)
-            .field("dpop_mode", &self.dpop_mode)
+            .field("audiences", &self.rules.audiences)
+            .field("dpop", &self.dpop)
             .field("domains", &self.domains)
             .finish_non_exhaustive()
     }
@@ -117,31 +103,33 @@ impl Auth0Builder {
     /// An accepted audience; call again to accept several. The token's `aud` (string or
     /// array) must contain one of them.
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
-        self.audiences.push(audience.into());
+        self.rules.audiences.push(audience.into());
         self
     }
 
     /// Several accepted audiences at once.
     pub fn audiences<I: IntoIterator<Item = S>, S: Into<String>>(mut self, audiences: I) -> Self {
-        self.audiences.extend(audiences.into_iter().map(Into::into));
+        self.rules
+            .audiences
+            .extend(audiences.into_iter().map(Into::into));
         self
     }
 
     /// Which schemes are accepted: [`DpopMode::Allowed`] (default), `Disabled` or `Required`.
     pub fn dpop(mut self, mode: DpopMode) -> Self {
-        self.dpop_mode = mode;
+        self.dpop.mode = mode;
         self
     }
 
     /// How far in the future a DPoP proof's `iat` may be (clock skew). Default 30 s.
     pub fn dpop_iat_leeway(mut self, leeway: Duration) -> Self {
-        self.dpop_iat_leeway = leeway;
+        self.dpop.iat_leeway = leeway;
         self
     }
 
     /// How old a DPoP proof's `iat` may be. Default 300 s.
     pub fn dpop_iat_offset(mut self, offset: Duration) -> Self {
-        self.dpop_iat_offset = offset;
+        self.dpop.iat_offset = offset;
         self
     }
 
@@ -154,19 +142,20 @@ impl Auth0Builder {
     /// The DPoP proof algorithm allowlist, advertised in the `algs` challenge parameter.
     /// Default: every supported asymmetric algorithm.
     pub fn dpop_algorithms<I: IntoIterator<Item = Algorithm>>(mut self, algs: I) -> Self {
-        self.dpop_algorithms = Some(algs.into_iter().collect());
+        self.dpop.algorithms = Some(algs.into_iter().collect());
         self
     }
 
     /// Clock skew allowed for `exp` and `nbf`. Default 0; at most 5 minutes.
     pub fn leeway(mut self, leeway: Duration) -> Self {
-        self.leeway = leeway;
+        self.rules.leeway = leeway;
         self
     }
 
     /// Claims that must be present besides `iss`, `aud`, `exp` and `iat`.
     pub fn required_claims<I: IntoIterator<Item = S>, S: Into<String>>(mut self, names: I) -> Self {
-        self.required_claims
+        self.rules
+            .required_claims
             .extend(names.into_iter().map(Into::into));
         self
     }
@@ -185,9 +174,10 @@ impl Auth0Builder {
     }
 
     /// The HTTP client for discovery and JWKS fetches (and token exchange). Default: a
-    /// reqwest client with rustls and no redirects.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http_client = Some(client);
+    /// reqwest client with rustls that never follows redirects. See [`HttpClient`] for
+    /// what an implementation must do.
+    pub fn http_client(mut self, client: impl HttpClient) -> Self {
+        self.http_client = Some(Arc::new(client));
         self
     }
 
@@ -256,13 +246,13 @@ impl Auth0Builder {
     /// Where DPoP proof `jti`s are remembered to refuse replays. Default: an in-memory store
     /// (one process). Fleets share one store, e.g. `auth0_api_redis::RedisReplayStore`.
     pub fn replay_store(mut self, store: impl ReplayStore) -> Self {
-        self.replay_store = Some(Arc::new(store));
+        self.dpop.replay_store = Some(Arc::new(store));
         self
     }
 
     /// Require DPoP server nonces (RFC 9449 §8). Off by default.
     pub fn dpop_nonce(mut self, nonces: NonceConfig) -> Self {
-        self.dpop_nonce = Some(nonces);
+        self.dpop.nonce = Some(nonces);
         self
     }
 
@@ -296,255 +286,199 @@ impl Auth0Builder {
         self
     }
 
-    /// With multiple custom domains, the most issuers whose keys are cached at once
-    /// (least recently used go first). Default 100.
+    /// With multiple custom domains, the most issuers whose keys are cached at once.
+    /// Beyond it, the cache evicts by a TinyLFU policy (issuers seen rarely go first), not
+    /// strictly least recently used. Default 100.
     pub fn max_issuers(mut self, n: u64) -> Self {
         self.max_issuers = n;
         self
     }
 
-    // Token exchange (SPEC §8).
-
-    /// The client id of this API's Auth0 application, for token exchange.
-    pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
-        self.exchange.client_id = Some(client_id.into());
-        self
-    }
-
-    /// The client secret of this API's Auth0 application, for token exchange, sent with
-    /// HTTP Basic authentication: shorthand for
-    /// `client_auth(ClientAuth::client_secret_basic(secret))`.
-    pub fn client_secret(self, secret: impl Into<ClientSecret>) -> Self {
-        self.client_auth(ClientAuth::client_secret_basic(secret))
-    }
-
-    /// How this API authenticates at the token endpoint: `client_secret_basic`,
-    /// `client_secret_post` or `private_key_jwt` (see [`ClientAuth`]). Replaces
-    /// [`client_secret`](Self::client_secret).
-    pub fn client_auth(mut self, auth: ClientAuth) -> Self {
-        self.exchange.auth = Some(auth);
-        self
-    }
-
-    /// Timeout of each token-exchange request, response included. Default 10 s.
-    pub fn exchange_timeout(mut self, timeout: Duration) -> Self {
-        self.exchange.timeout = timeout;
-        self
-    }
-
-    /// The token endpoint, instead of the one from discovery (e.g. with
-    /// [`jwks_uri`](Self::jwks_uri) and no discovery document).
-    pub fn token_endpoint(mut self, url: impl Into<String>) -> Self {
-        self.exchange.token_endpoint = Some(url.into());
-        self
-    }
-
-    /// Checks the configuration and builds the verifier.
+    /// Checks the configuration and builds the verifier. Does no network I/O: keys are
+    /// fetched on first use.
     pub fn build(self) -> Result<Auth0, ConfigError> {
-        let issuer = match &self.issuer {
-            None => None,
-            Some((field, raw)) => Some(
-                if *field == "domain" {
-                    Issuer::from_domain(raw)
-                } else {
-                    Issuer::parse(raw)
-                }
-                .map_err(|why| ConfigError::new(field, why))?,
-            ),
+        let issuer = self.parsed_issuer()?;
+        let allowed = self.allowed_issuers(issuer.is_some())?;
+        let rules = self.rules.build()?;
+        let algs = algorithms(self.algorithms.as_deref())?;
+        let realm = realm(&self.realm)?;
+        let jwks_uri = self.jwks_uri.as_deref().map(fixed_jwks_uri).transpose()?;
+        let urls = UrlPolicy::new(self.trust_proxy, self.public_url.as_deref())?;
+        if self.max_token_bytes < 64 {
+            return Err(ConfigError::new(
+                "max_token_size",
+                ConfigErrorKind::OutOfRange,
+                "at least 64 bytes",
+            )
+            .with_value(self.max_token_bytes));
+        }
+        if self.fetch_timeout.is_zero() {
+            return Err(ConfigError::new(
+                "fetch_timeout",
+                ConfigErrorKind::OutOfRange,
+                "must be positive",
+            ));
+        }
+        cache_policy(&self.policy)?;
+
+        let clock: Arc<dyn Clock> = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let dpop = self.dpop.build(Arc::clone(&clock))?;
+        let client: Arc<dyn HttpClient> = match self.http_client {
+            Some(c) => c,
+            None => Arc::new(ReqwestClient::new(self.fetch_timeout).map_err(|_| {
+                ConfigError::new(
+                    "http_client",
+                    ConfigErrorKind::Unavailable,
+                    "the default HTTP client could not be built",
+                )
+            })?),
         };
+        let fetcher = Fetcher::new(client, self.fetch_timeout, self.max_response_bytes);
+        let settings = KeySettings {
+            fetcher: fetcher.clone(),
+            clock: Arc::clone(&clock),
+            algs,
+            policy: self.policy,
+        };
+        let primary = issuer
+            .clone()
+            .map(|issuer| Arc::new(KeyCache::new(issuer, jwks_uri, settings.clone())));
+        let keys = KeySource::new(primary, allowed, self.max_issuers, settings);
+        let dpop_alg_names: Vec<&str> = dpop.algorithms().iter().map(Algorithm::name).collect();
+        let challenges = Challenges::new(dpop.mode(), realm, &dpop_alg_names);
+        let tokens = TokenVerifier {
+            id: VerifierId::next(),
+            algs,
+            rules,
+            keys,
+            cache: TokenCache::new(self.token_cache_capacity),
+            max_token_bytes: self.max_token_bytes,
+            clock,
+        };
+        Ok(Auth0::from_parts(
+            issuer, tokens, dpop, urls, challenges, fetcher,
+        ))
+    }
+
+    fn parsed_issuer(&self) -> Result<Option<Issuer>, ConfigError> {
+        match &self.issuer {
+            None => Ok(None),
+            Some(("domain", raw)) => Issuer::from_domain(raw).map(Some),
+            Some((_, raw)) => Issuer::parse(raw).map(Some),
+        }
+    }
+
+    /// Which issuers tokens may come from, besides the configured one.
+    fn allowed_issuers(&self, has_issuer: bool) -> Result<Allowed, ConfigError> {
         let allowed = match (&self.domains, &self.resolver) {
             (Some(_), Some(_)) => {
                 return Err(ConfigError::new(
                     "domains",
+                    ConfigErrorKind::Conflict,
                     "set a domains list or a resolver, not both",
                 ));
             }
             (Some(list), None) => {
                 if list.is_empty() {
-                    return Err(ConfigError::new("domains", "the list is empty"));
+                    return Err(ConfigError::new(
+                        "domains",
+                        ConfigErrorKind::Empty,
+                        "the list is empty",
+                    ));
                 }
                 let parsed = list
                     .iter()
-                    .map(|d| parse_allowed(d).map_err(|why| ConfigError::new("domains", why)))
+                    .map(|d| parse_allowed(d))
                     .collect::<Result<Vec<_>, _>>()?;
                 Allowed::List(parsed)
             }
             (None, Some(r)) => Allowed::Resolver(Arc::clone(r)),
             (None, None) => Allowed::Single,
         };
-        if issuer.is_none() && matches!(allowed, Allowed::Single) {
+        if !has_issuer && matches!(allowed, Allowed::Single) {
             return Err(ConfigError::new(
                 "domain",
+                ConfigErrorKind::Missing,
                 "set a domain, an issuer, or domains",
             ));
         }
         if self.jwks_uri.is_some() && !matches!(allowed, Allowed::Single) {
             return Err(ConfigError::new(
                 "jwks_uri",
+                ConfigErrorKind::Conflict,
                 "cannot be combined with multiple domains",
             ));
         }
-
-        if self.audiences.is_empty() {
-            return Err(ConfigError::new(
-                "audience",
-                "at least one audience is required",
-            ));
-        }
-        let audiences = self
-            .audiences
-            .iter()
-            .map(|a| {
-                Audience::new(a).ok_or_else(|| ConfigError::new("audience", "must not be empty"))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-
-        let algs: AlgSet = match &self.algorithms {
-            Some(list) => list.iter().copied().collect(),
-            None => AlgSet::all(),
-        };
-        if algs.is_empty() {
-            return Err(ConfigError::new("algorithms", "the allowlist is empty"));
-        }
-        let dpop_algs: AlgSet = match &self.dpop_algorithms {
-            Some(list) => list.iter().copied().collect(),
-            None => AlgSet::all(),
-        };
-        if dpop_algs.is_empty() && self.dpop_mode != DpopMode::Disabled {
-            return Err(ConfigError::new(
-                "dpop_algorithms",
-                "the allowlist is empty",
-            ));
-        }
-
-        if self.leeway > Duration::from_secs(300) {
-            return Err(ConfigError::new("leeway", "at most 300 seconds"));
-        }
-        if self.dpop_iat_leeway > Duration::from_secs(300) {
-            return Err(ConfigError::new("dpop_iat_leeway", "at most 300 seconds"));
-        }
-        if self.dpop_iat_offset.is_zero() || self.dpop_iat_offset > Duration::from_secs(3600) {
-            return Err(ConfigError::new(
-                "dpop_iat_offset",
-                "between 1 second and 1 hour",
-            ));
-        }
-        if self.realm.is_empty() || !self.realm.bytes().all(is_challenge_safe) {
-            return Err(ConfigError::new(
-                "realm",
-                "must be non-empty printable ASCII without quotes or backslashes",
-            ));
-        }
-        let mut required_claims: Vec<Box<str>> =
-            DEFAULT_REQUIRED.iter().map(|c| Box::from(*c)).collect();
-        for c in &self.required_claims {
-            if c.is_empty() {
-                return Err(ConfigError::new(
-                    "required_claims",
-                    "claim names must not be empty",
-                ));
-            }
-            if !required_claims.iter().any(|r| **r == **c) {
-                required_claims.push(c.as_str().into());
-            }
-        }
-        let jwks_uri = match &self.jwks_uri {
-            None => None,
-            Some(s) => {
-                let url = Url::parse(s)
-                    .map_err(|_| ConfigError::new("jwks_uri", "not an absolute URL"))?;
-                check_url(&url).map_err(|why| ConfigError::new("jwks_uri", why))?;
-                Some(url)
-            }
-        };
-        let public_url = match &self.public_url {
-            None => None,
-            Some(s) => Some(parse_public_url(s)?),
-        };
-        if self.max_token_bytes < 64 {
-            return Err(ConfigError::new("max_token_size", "at least 64 bytes"));
-        }
-        if self.fetch_timeout.is_zero() {
-            return Err(ConfigError::new("fetch_timeout", "must be positive"));
-        }
-        let p = &self.policy;
-        if p.min_ttl > p.max_ttl {
-            return Err(ConfigError::new(
-                "jwks_cache_ttl",
-                "min is greater than max",
-            ));
-        }
-
-        let exchange = self.exchange.build(self.max_response_bytes)?;
-
-        let client = match self.http_client {
-            Some(c) => c,
-            None => reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .connect_timeout(self.fetch_timeout)
-                .build()
-                .map_err(|_| {
-                    ConfigError::new("http_client", "the default HTTP client could not be built")
-                })?,
-        };
-        let clock: Arc<dyn Clock> = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
-        let fetcher = Fetcher::new(client, self.fetch_timeout, self.max_response_bytes);
-        let settings = KeySettings {
-            fetcher: fetcher.clone(),
-            clock: Arc::clone(&clock),
-            algs,
-            policy: self.policy.clone(),
-        };
-        let primary = issuer
-            .clone()
-            .map(|issuer| Arc::new(KeyCache::new(issuer, jwks_uri, settings.clone())));
-        let keys = KeySource::new(primary, allowed, self.max_issuers, settings);
-        let dpop_alg_names: Vec<&str> = dpop_algs.iter().map(Algorithm::name).collect();
-        let challenges = Challenges::new(self.dpop_mode, &self.realm, &dpop_alg_names);
-
-        Ok(Auth0::from_inner(Inner {
-            issuer,
-            audiences,
-            dpop_mode: self.dpop_mode,
-            dpop_iat_leeway: self.dpop_iat_leeway,
-            dpop_iat_offset: self.dpop_iat_offset,
-            algs,
-            dpop_algs,
-            leeway_secs: self.leeway.as_secs(),
-            required_claims,
-            trust_proxy: self.trust_proxy,
-            public_url,
-            max_token_bytes: self.max_token_bytes,
-            clock,
-            fetcher,
-            keys,
-            challenges,
-            token_cache: TokenCache::new(self.token_cache_capacity),
-            replay_store: self
-                .replay_store
-                .unwrap_or_else(|| Arc::new(MemoryReplayStore::new())),
-            dpop_nonce: self.dpop_nonce,
-            exchange,
-        }))
+        Ok(allowed)
     }
 }
 
-/// A public base URL: absolute http(s), no query, fragment or credentials; stored without
-/// a trailing slash so request paths append directly.
-fn parse_public_url(s: &str) -> Result<Url, ConfigError> {
-    let err = |why| ConfigError::new("public_url", why);
-    let url = Url::parse(s).map_err(|_| err("not an absolute URL"))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(err("the scheme must be http or https"));
+/// The access-token algorithm allowlist.
+fn algorithms(list: Option<&[Algorithm]>) -> Result<AlgSet, ConfigError> {
+    let algs: AlgSet = match list {
+        Some(list) => list.iter().copied().collect(),
+        None => AlgSet::all(),
+    };
+    if algs.is_empty() {
+        return Err(ConfigError::new(
+            "algorithms",
+            ConfigErrorKind::Empty,
+            "the allowlist is empty",
+        ));
     }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(err("a host is required"));
+    Ok(algs)
+}
+
+/// The key-cache timing rules: TTL bounds in order, and no zero cooldown or TTL, either of
+/// which would let every request with a random `kid` (or every request) fetch from the
+/// issuer.
+fn cache_policy(p: &CachePolicy) -> Result<(), ConfigError> {
+    if p.min_ttl.is_zero() {
+        return Err(ConfigError::new(
+            "jwks_cache_ttl",
+            ConfigErrorKind::OutOfRange,
+            "the minimum TTL must be positive",
+        ));
     }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(err("a query or fragment is not allowed"));
+    if p.min_ttl > p.max_ttl || p.default_ttl < p.min_ttl || p.default_ttl > p.max_ttl {
+        return Err(ConfigError::new(
+            "jwks_cache_ttl",
+            ConfigErrorKind::OutOfRange,
+            "expected min <= default <= max",
+        ));
     }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(err("credentials are not allowed"));
+    if p.unknown_kid_cooldown.is_zero() {
+        return Err(ConfigError::new(
+            "unknown_kid_cooldown",
+            ConfigErrorKind::OutOfRange,
+            "must be positive: without it, random kids make every request fetch the JWKS",
+        ));
     }
+    Ok(())
+}
+
+/// The Bearer `realm`, which goes into challenges unescaped.
+fn realm(realm: &str) -> Result<&str, ConfigError> {
+    if realm.is_empty() || !realm.bytes().all(is_challenge_safe) {
+        return Err(ConfigError::new(
+            "realm",
+            ConfigErrorKind::Malformed,
+            "must be non-empty printable ASCII without quotes or backslashes",
+        ));
+    }
+    Ok(realm)
+}
+
+fn fixed_jwks_uri(s: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(s).map_err(|_| {
+        ConfigError::new(
+            "jwks_uri",
+            ConfigErrorKind::Malformed,
+            "not an absolute URL",
+        )
+        .with_value(s)
+    })?;
+    check_url(&url)
+        .map_err(|why| ConfigError::new("jwks_uri", url_error_kind(&url), why).with_value(s))?;
     Ok(url)
 }

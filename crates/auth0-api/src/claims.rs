@@ -6,8 +6,9 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use crate::error::{Error, ErrorKind};
-use crate::time::UnixTime;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::error::{Error, ErrorKind, Scheme};
 
 /// The verified claims of an access token: cheap to clone (shared behind an `Arc`), with
 /// typed access to the registered claims and `get::<T>()` for custom ones.
@@ -16,6 +17,67 @@ use crate::time::UnixTime;
 #[derive(Clone)]
 pub struct Claims {
     inner: Arc<Inner>,
+    /// The scheme the token was presented with; `None` from the token-only entry.
+    scheme: Option<Scheme>,
+    /// Which verifier produced these claims.
+    verifier: VerifierId,
+}
+
+/// Identifies one [`Auth0`](crate::Auth0) verifier (and its clones), so that claims a
+/// verifier stored in a request are trusted only by that same verifier.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct VerifierId(u64);
+
+impl VerifierId {
+    /// A fresh identity, never handed out before in this process.
+    pub(crate) fn next() -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        Self(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// Claims made outside any verifier (unit tests).
+    #[cfg(test)]
+    pub(crate) const NONE: Self = Self(0);
+}
+
+/// The RFC 7638 JWK SHA-256 thumbprint a DPoP-bound token is bound to (`cnf.jkt`,
+/// RFC 9449 §6.1), base64url without padding.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Jkt(Box<str>);
+
+impl Jkt {
+    pub(crate) fn new(s: &str) -> Self {
+        Self(s.into())
+    }
+
+    /// The thumbprint as written in the token.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Jkt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Jkt({:?})", &*self.0)
+    }
+}
+
+impl fmt::Display for Jkt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for Jkt {
+    fn eq(&self, other: &str) -> bool {
+        *self.0 == *other
+    }
+}
+
+impl PartialEq<&str> for Jkt {
+    fn eq(&self, other: &&str) -> bool {
+        *self.0 == **other
+    }
 }
 
 struct Inner {
@@ -23,6 +85,7 @@ struct Inner {
     exp: u64,
     nbf: Option<u64>,
     iat: Option<u64>,
+    jkt: Option<Jkt>,
 }
 
 /// Why claims could not be read into a type.
@@ -67,28 +130,46 @@ fn date_claim(map: &Map<String, Value>, name: &'static str) -> Result<Option<u64
 impl Claims {
     /// Wraps a decoded payload, reading the time claims. Fails on a time claim that is not
     /// a NumericDate, or a missing `exp`.
-    pub(crate) fn from_payload(map: Map<String, Value>) -> Result<Self, Error> {
+    pub(crate) fn from_payload(
+        map: Map<String, Value>,
+        verifier: VerifierId,
+    ) -> Result<Self, Error> {
         let exp = date_claim(&map, "exp")?
             .ok_or_else(|| Error::new(ErrorKind::MissingClaim).with_detail("exp"))?;
         let nbf = date_claim(&map, "nbf")?;
         let iat = date_claim(&map, "iat")?;
+        let jkt = map
+            .get("cnf")
+            .and_then(|c| c.get("jkt"))
+            .and_then(Value::as_str)
+            .map(Jkt::new);
         Ok(Self {
-            inner: Arc::new(Inner { map, exp, nbf, iat }),
+            inner: Arc::new(Inner {
+                map,
+                exp,
+                nbf,
+                iat,
+                jkt,
+            }),
+            scheme: None,
+            verifier,
         })
     }
 
-    /// Checks `exp` and `nbf` against `now` with `leeway` seconds of clock skew.
-    pub(crate) fn check_times(&self, now: UnixTime, leeway: u64) -> Result<(), Error> {
-        let now = now.as_secs();
-        if now >= self.inner.exp.saturating_add(leeway) {
-            return Err(ErrorKind::Expired.into());
-        }
-        if let Some(nbf) = self.inner.nbf {
-            if nbf > now.saturating_add(leeway) {
-                return Err(ErrorKind::NotYetValid.into());
-            }
-        }
-        Ok(())
+    /// The same claims, recorded as presented with `scheme`.
+    pub(crate) fn with_scheme(mut self, scheme: Scheme) -> Self {
+        self.scheme = Some(scheme);
+        self
+    }
+
+    /// The scheme the token was verified under: `Bearer` or `DPoP` from a request, `None`
+    /// from [`Auth0::verify_access_token`](crate::Auth0::verify_access_token).
+    pub fn scheme(&self) -> Option<Scheme> {
+        self.scheme
+    }
+
+    pub(crate) fn verifier(&self) -> VerifierId {
+        self.verifier
     }
 
     /// The subject (`sub`), when it is a string.
@@ -147,12 +228,8 @@ impl Claims {
     }
 
     /// The DPoP binding (`cnf.jkt`, RFC 9449 §6.1), when the token is bound.
-    pub fn jkt(&self) -> Option<&str> {
-        self.inner
-            .map
-            .get("cnf")
-            .and_then(|c| c.get("jkt"))
-            .and_then(Value::as_str)
+    pub fn jkt(&self) -> Option<&Jkt> {
+        self.inner.jkt.as_ref()
     }
 
     /// Whether the token carries a `cnf` confirmation claim at all.
@@ -233,7 +310,7 @@ mod tests {
 
     fn claims(v: Value) -> Result<Claims, Error> {
         match v {
-            Value::Object(m) => Claims::from_payload(m),
+            Value::Object(m) => Claims::from_payload(m, VerifierId::NONE),
             _ => Err(ErrorKind::MalformedToken.into()),
         }
     }
@@ -253,7 +330,7 @@ mod tests {
         assert!(c.has_scope("write:data") && !c.has_scope("read"));
         assert_eq!(c.permissions().collect::<Vec<_>>(), ["p1", "p2"]);
         assert!(c.has_permission("p2"));
-        assert_eq!(c.jkt(), Some("abc"));
+        assert_eq!(c.jkt().map(Jkt::as_str), Some("abc"));
         assert_eq!(c.client_id(), Some("c1"));
         assert_eq!(c.get::<String>("sub").as_deref(), Some("u1"));
         assert_eq!(c.get::<u64>("sub"), None);
@@ -285,36 +362,6 @@ mod tests {
             Err(ErrorKind::InvalidClaim)
         );
         assert_eq!(kind(json!({"exp":1e300})), Err(ErrorKind::InvalidClaim));
-    }
-
-    #[test]
-    fn time_checks_with_leeway() {
-        let Ok(c) = claims(json!({"exp":100,"nbf":50})) else {
-            panic!()
-        };
-        let at = |s| {
-            c.check_times(UnixTime::from_secs(s), 0)
-                .map_err(|e| e.kind())
-        };
-        assert_eq!(at(99), Ok(()));
-        assert_eq!(at(100), Err(ErrorKind::Expired));
-        assert_eq!(at(49), Err(ErrorKind::NotYetValid));
-        assert_eq!(at(50), Ok(()));
-        assert_eq!(
-            c.check_times(UnixTime::from_secs(104), 5)
-                .map_err(|e| e.kind()),
-            Ok(())
-        );
-        assert_eq!(
-            c.check_times(UnixTime::from_secs(45), 5)
-                .map_err(|e| e.kind()),
-            Ok(())
-        );
-        assert_eq!(
-            c.check_times(UnixTime::from_secs(105), 5)
-                .map_err(|e| e.kind()),
-            Err(ErrorKind::Expired)
-        );
     }
 
     #[test]

@@ -1,19 +1,21 @@
 //! Multiple custom domains (SPEC §9): which issuers are allowed, checked on the token's
 //! unverified `iss` before any network call, each with its own discovery and key cache.
 
-use std::fmt;
 use std::future::Future;
-use std::sync::Arc;
 
-use futures_util::FutureExt as _;
-use futures_util::future::BoxFuture;
+use std::pin::Pin;
+
 use http::HeaderMap;
+use http::header::{AUTHORIZATION, COOKIE, PROXY_AUTHORIZATION};
 
-use crate::error::{Error, ErrorKind};
+use crate::config::ConfigError;
 use crate::issuer::Issuer;
-use crate::jwks::{KeyCache, KeySettings};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// The future a [`DomainsResolver`] returns.
+pub type ResolverFuture =
+    Pin<Box<dyn Future<Output = Result<Vec<String>, BoxError>> + Send + 'static>>;
 
 /// What a [`DomainsResolver`] is told about the request.
 #[derive(Clone, Debug)]
@@ -21,7 +23,9 @@ type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 pub struct ResolverContext {
     /// The absolute request URL, when verifying a request (not for a bare token).
     pub request_url: Option<String>,
-    /// The request headers, when verifying a request.
+    /// The request headers, when verifying a request, without the credentials
+    /// (`Authorization`, `Proxy-Authorization`, `DPoP`, `Cookie`), so a resolver that logs
+    /// its context never logs a token.
     pub headers: Option<HeaderMap>,
     /// The token's `iss`, not yet verified: use it to choose, never to trust.
     pub unverified_iss: String,
@@ -32,7 +36,7 @@ pub struct ResolverContext {
 /// a domain (`login.example.com`) or an issuer URL.
 pub trait DomainsResolver: Send + Sync + 'static {
     /// The allowed domains or issuer URLs for this request.
-    fn resolve(&self, ctx: ResolverContext) -> BoxFuture<'static, Result<Vec<String>, BoxError>>;
+    fn resolve(&self, ctx: ResolverContext) -> ResolverFuture;
 }
 
 impl<F, Fut, E> DomainsResolver for F
@@ -41,148 +45,68 @@ where
     Fut: Future<Output = Result<Vec<String>, E>> + Send + 'static,
     E: Into<BoxError>,
 {
-    fn resolve(&self, ctx: ResolverContext) -> BoxFuture<'static, Result<Vec<String>, BoxError>> {
-        (self)(ctx).map(|r| r.map_err(Into::into)).boxed()
+    fn resolve(&self, ctx: ResolverContext) -> ResolverFuture {
+        let fut = (self)(ctx);
+        Box::pin(async move { fut.await.map_err(Into::into) })
     }
 }
 
 /// A domain or issuer URL as an [`Issuer`].
-pub(crate) fn parse_allowed(s: &str) -> Result<Issuer, &'static str> {
+pub(crate) fn parse_allowed(s: &str) -> Result<Issuer, ConfigError> {
     if s.contains("://") {
         Issuer::parse(s)
     } else {
         Issuer::from_domain(s)
     }
+    .map_err(|e| e.for_field("domains"))
 }
 
-pub(crate) enum Allowed {
-    /// One issuer: the configured one.
-    Single,
-    /// A fixed list.
-    List(Vec<Issuer>),
-    /// Asked per request.
-    Resolver(Arc<dyn DomainsResolver>),
+/// `headers` without the ones that carry credentials.
+pub(crate) fn without_credentials(headers: &HeaderMap) -> HeaderMap {
+    let mut out = headers.clone();
+    for name in [
+        AUTHORIZATION,
+        PROXY_AUTHORIZATION,
+        COOKIE,
+        crate::dpop::DPOP,
+    ] {
+        out.remove(name);
+    }
+    out
 }
 
-impl fmt::Debug for Allowed {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Allowed::Single => f.write_str("Single"),
-            Allowed::List(l) => f.debug_tuple("List").field(l).finish(),
-            Allowed::Resolver(_) => f.write_str("Resolver"),
-        }
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
 
-/// Request details for the resolver.
-#[derive(Clone, Copy)]
-pub(crate) struct RequestInfo<'a> {
-    pub(crate) url: &'a str,
-    pub(crate) headers: &'a HeaderMap,
-}
-
-/// Where keys come from: the configured issuer, or one cache per allowed issuer.
-pub(crate) struct KeySource {
-    primary: Option<Arc<KeyCache>>,
-    allowed: Allowed,
-    per_issuer: moka::sync::Cache<Issuer, Arc<KeyCache>>,
-    settings: KeySettings,
-}
-
-impl fmt::Debug for KeySource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("KeySource")
-            .field("primary", &self.primary)
-            .field("allowed", &self.allowed)
-            .finish_non_exhaustive()
-    }
-}
-
-impl KeySource {
-    pub(crate) fn new(
-        primary: Option<Arc<KeyCache>>,
-        allowed: Allowed,
-        max_issuers: u64,
-        settings: KeySettings,
-    ) -> Self {
-        Self {
-            primary,
-            allowed,
-            per_issuer: moka::sync::Cache::new(max_issuers.max(1)),
-            settings,
-        }
-    }
-
-    /// The configured issuer's cache, if an issuer was configured.
-    pub(crate) fn primary(&self) -> Option<&Arc<KeyCache>> {
-        self.primary.as_ref()
-    }
-
-    /// Whether a resolver decides per request (so cached verdicts must be re-asked).
-    pub(crate) fn has_resolver(&self) -> bool {
-        matches!(self.allowed, Allowed::Resolver(_))
-    }
-
-    /// The key cache for a token whose unverified `iss` is `iss`. With several issuers,
-    /// `iss` must be allowed; this is decided before any network call.
-    pub(crate) async fn for_issuer(
-        &self,
-        iss: Option<&str>,
-        request: Option<RequestInfo<'_>>,
-    ) -> Result<Arc<KeyCache>, Error> {
-        if let Allowed::Single = self.allowed {
-            return self
-                .primary
-                .clone()
-                .ok_or_else(|| Error::new(ErrorKind::IssuerNotAllowed));
-        }
-        let iss = iss.ok_or_else(|| Error::new(ErrorKind::MissingClaim).with_detail("iss"))?;
-        let resolved;
-        let list: &[Issuer] = match &self.allowed {
-            Allowed::List(list) => list,
-            Allowed::Resolver(resolver) => {
-                resolved = self.resolve(resolver.as_ref(), iss, request).await?;
-                &resolved
-            }
-            Allowed::Single => &[],
-        };
-        let token_issuer = Issuer::parse(iss)
-            .map_err(|why| Error::new(ErrorKind::IssuerNotAllowed).with_detail(why))?;
-        let allowed = list
-            .iter()
-            .find(|a| a.matches_modulo_slash(token_issuer.as_str()))
-            .ok_or_else(|| Error::new(ErrorKind::IssuerNotAllowed))?;
-        if let Some(p) = &self.primary {
-            if p.issuer() == allowed {
-                return Ok(Arc::clone(p));
-            }
-        }
-        Ok(self.per_issuer.get_with(allowed.clone(), || {
-            Arc::new(KeyCache::new(allowed.clone(), None, self.settings.clone()))
-        }))
-    }
-
-    async fn resolve(
-        &self,
-        resolver: &dyn DomainsResolver,
-        iss: &str,
-        request: Option<RequestInfo<'_>>,
-    ) -> Result<Vec<Issuer>, Error> {
+    #[test]
+    fn resolver_context_debug_never_shows_credentials() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            AUTHORIZATION,
+            HeaderValue::from_static("DPoP secret-token-value"),
+        );
+        h.insert(
+            crate::dpop::DPOP,
+            HeaderValue::from_static("secret-proof-value"),
+        );
+        h.insert(COOKIE, HeaderValue::from_static("session=secret-cookie"));
+        h.insert(
+            PROXY_AUTHORIZATION,
+            HeaderValue::from_static("Basic secret-proxy"),
+        );
+        h.insert(
+            http::header::HOST,
+            HeaderValue::from_static("api.example.com"),
+        );
         let ctx = ResolverContext {
-            request_url: request.map(|r| r.url.to_owned()),
-            headers: request.map(|r| r.headers.clone()),
-            unverified_iss: iss.to_owned(),
+            request_url: None,
+            headers: Some(without_credentials(&h)),
+            unverified_iss: "https://i/".into(),
         };
-        let failed = |detail| Error::new(ErrorKind::DomainsResolver).with_detail(detail);
-        let raw = resolver
-            .resolve(ctx)
-            .await
-            .map_err(|e| failed("resolver returned an error").with_source(e))?;
-        if raw.is_empty() {
-            return Err(failed("resolver returned no domains"));
-        }
-        raw.iter()
-            .map(|s| parse_allowed(s).map_err(|_| failed("resolver returned an invalid domain")))
-            .collect()
+        let shown = format!("{ctx:?}");
+        assert!(!shown.contains("secret"), "{shown}");
+        assert!(shown.contains("api.example.com"));
     }
 }

@@ -95,6 +95,9 @@ error_kinds! {
     /// An `Authorization` header that is empty, not visible ASCII, or whose credentials are
     /// not token68.
     MalformedAuthorization => (BAD_REQUEST, INVALID_REQUEST, "Malformed Authorization header"),
+    /// The request URL was needed (for a DPoP proof) but the `Host` header is missing,
+    /// repeated or not a valid host (RFC 9112 §3.2).
+    InvalidHost => (BAD_REQUEST, INVALID_REQUEST, "Missing or invalid Host header"),
     /// A Bearer request that also carries a `DPoP` proof header.
     DpopProofWithBearer => (BAD_REQUEST, INVALID_REQUEST, "DPoP proof sent with the Bearer scheme"),
 
@@ -228,16 +231,19 @@ impl fmt::Display for ErrorKind {
 }
 
 type BoxError = Box<dyn StdError + Send + Sync + 'static>;
+type SharedError = Arc<dyn StdError + Send + Sync + 'static>;
 
 /// A refused request: the kind, the scheme the request used (it decides which challenge
-/// carries the error), and an optional source with details for logs.
+/// carries the error), and an optional source with details for logs. Cheap to clone (the
+/// source is shared), so it can travel in response extensions.
+#[derive(Clone)]
 pub struct Error {
     kind: ErrorKind,
     scheme: Option<Scheme>,
     detail: Option<&'static str>,
     required_scope: Option<Arc<str>>,
     dpop_nonce: Option<String>,
-    source: Option<BoxError>,
+    source: Option<SharedError>,
 }
 
 impl Error {
@@ -301,7 +307,7 @@ impl Error {
     }
 
     pub(crate) fn with_source(mut self, source: impl Into<BoxError>) -> Self {
-        self.source = Some(source.into());
+        self.source = Some(Arc::from(source.into()));
         self
     }
 
@@ -380,6 +386,7 @@ mod tests {
             (UnsupportedScheme, 401, None),
             (MultipleAuthorizationHeaders, 400, Some("invalid_request")),
             (MalformedAuthorization, 400, Some("invalid_request")),
+            (InvalidHost, 400, Some("invalid_request")),
             (DpopProofWithBearer, 400, Some("invalid_request")),
             (TokenTooLarge, 401, Some("invalid_token")),
             (MalformedToken, 401, Some("invalid_token")),

@@ -5,7 +5,7 @@ use http::{HeaderMap, HeaderValue};
 use crate::jwk::{AlgSet, PublicKey};
 
 /// Runs every parser that sees untrusted bytes: the `Authorization` and `DPoP` headers,
-/// the compact JWS decoder, the JWK parser (on the header's `jwk`), the DPoP `htu`
+/// the `Forwarded`, `X-Forwarded-*` and `Host` headers, the compact JWS decoder, the JWK parser (on the header's `jwk`), the DPoP `htu`
 /// normalization and the server nonce check. Must never panic.
 pub fn parse_untrusted(data: &[u8]) {
     let mut headers = HeaderMap::new();
@@ -14,6 +14,10 @@ pub fn parse_untrusted(data: &[u8]) {
         headers.insert(crate::dpop::DPOP, v);
         let _ = crate::authorization::credentials(&headers, 16 * 1024);
         let _ = crate::dpop::fuzz_single_proof(&headers);
+        headers.insert(http::header::FORWARDED, v.clone());
+        headers.insert(http::header::HOST, v);
+        let _ = crate::proxy::fuzz_forwarded(&headers);
+        let _ = crate::host::parse_authority(&String::from_utf8_lossy(data));
     }
     let Ok(text) = std::str::from_utf8(data) else {
         return;

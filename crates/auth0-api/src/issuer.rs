@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use url::{Host, Url};
 
+use crate::config::{ConfigError, ConfigErrorKind};
+
 /// Whether `url` may be fetched or trusted: `https`, or `http` on a loopback host
 /// (127.0.0.0/8, ::1, localhost) for local development and tests. No userinfo, no fragment.
 pub(crate) fn check_url(url: &Url) -> Result<(), &'static str> {
@@ -20,6 +22,17 @@ pub(crate) fn check_url(url: &Url) -> Result<(), &'static str> {
         "http" if is_loopback(url) => Ok(()),
         "http" => Err("http is allowed only for loopback hosts; use https"),
         _ => Err("the scheme must be https"),
+    }
+}
+
+/// The kind of a [`check_url`] refusal.
+pub(crate) fn url_error_kind(url: &Url) -> ConfigErrorKind {
+    if url.scheme() == "http" {
+        ConfigErrorKind::Insecure
+    } else if url.scheme() == "https" {
+        ConfigErrorKind::Malformed
+    } else {
+        ConfigErrorKind::Unsupported
     }
 }
 
@@ -39,20 +52,27 @@ pub struct Issuer(Arc<str>);
 impl Issuer {
     /// Parses an issuer URL (`https://…`, or `http://` for loopback hosts only); no query,
     /// fragment or credentials.
-    pub fn parse(s: &str) -> Result<Self, &'static str> {
-        let url = Url::parse(s.trim()).map_err(|_| "not an absolute URL")?;
-        check_url(&url)?;
+    pub fn parse(s: &str) -> Result<Self, ConfigError> {
+        Self::parse_as("issuer", s)
+    }
+
+    fn parse_as(field: &'static str, s: &str) -> Result<Self, ConfigError> {
+        let err = |kind, why| ConfigError::new(field, kind, why).with_value(s);
+        let url = Url::parse(s.trim())
+            .map_err(|_| err(ConfigErrorKind::Malformed, "not an absolute URL"))?;
+        check_url(&url).map_err(|why| err(url_error_kind(&url), why))?;
         if url.query().is_some() {
-            return Err("a query is not allowed");
+            return Err(err(ConfigErrorKind::Malformed, "a query is not allowed"));
         }
         if url.host_str().is_none_or(str::is_empty) {
-            return Err("a host is required");
+            return Err(err(ConfigErrorKind::Malformed, "a host is required"));
         }
         Ok(Self(Arc::from(url.as_str())))
     }
 
     /// The issuer for an Auth0 tenant domain: `https://{domain}/`.
-    pub fn from_domain(domain: &str) -> Result<Self, &'static str> {
+    pub fn from_domain(domain: &str) -> Result<Self, ConfigError> {
+        let err = |kind, why| ConfigError::new("domain", kind, why).with_value(domain);
         let d = domain.trim();
         let d = d
             .strip_prefix("https://")
@@ -60,13 +80,15 @@ impl Issuer {
             .unwrap_or(d);
         let d = d.strip_suffix('/').unwrap_or(d);
         if d.is_empty() {
-            return Err("empty domain");
+            return Err(err(ConfigErrorKind::Empty, "empty domain"));
         }
         if d.contains(['/', '?', '#', '@', ' ']) || d.contains("://") {
-            return Err("a domain is a bare host name, e.g. my-tenant.us.auth0.com");
+            return Err(err(
+                ConfigErrorKind::Malformed,
+                "a domain is a bare host name, e.g. my-tenant.us.auth0.com",
+            ));
         }
-        let issuer = Self::parse(&format!("https://{d}/"))?;
-        Ok(issuer)
+        Self::parse_as("domain", &format!("https://{d}/"))
     }
 
     /// The issuer as a string.
@@ -103,9 +125,16 @@ pub struct Audience(Arc<str>);
 
 impl Audience {
     /// An audience; must be non-empty.
-    pub fn new(s: impl AsRef<str>) -> Option<Self> {
+    pub fn new(s: impl AsRef<str>) -> Result<Self, ConfigError> {
         let s = s.as_ref();
-        (!s.trim().is_empty()).then(|| Self(Arc::from(s)))
+        if s.trim().is_empty() {
+            return Err(ConfigError::new(
+                "audience",
+                ConfigErrorKind::Empty,
+                "must not be empty",
+            ));
+        }
+        Ok(Self(Arc::from(s)))
     }
 
     /// The audience as a string.
@@ -126,7 +155,11 @@ mod tests {
 
     #[test]
     fn issuers() {
-        let ok = |s| Issuer::parse(s).map(|i| i.as_str().to_owned());
+        let ok = |s| {
+            Issuer::parse(s)
+                .map(|i| i.as_str().to_owned())
+                .map_err(|e| e.kind())
+        };
         assert_eq!(
             ok("https://id.example.com/"),
             Ok("https://id.example.com/".into())
@@ -160,13 +193,27 @@ mod tests {
             "",
             "https://",
         ] {
-            assert!(Issuer::parse(bad).is_err(), "{bad}");
+            let err = Issuer::parse(bad).err();
+            assert_eq!(
+                err.as_ref().map(ConfigError::field),
+                Some("issuer"),
+                "{bad}"
+            );
+            assert_eq!(
+                err.as_ref().and_then(ConfigError::value),
+                Some(bad),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn domains() {
-        let ok = |s| Issuer::from_domain(s).map(|i| i.as_str().to_owned());
+        let ok = |s| {
+            Issuer::from_domain(s)
+                .map(|i| i.as_str().to_owned())
+                .map_err(|e| e.kind())
+        };
         assert_eq!(
             ok("my-tenant.us.auth0.com"),
             Ok("https://my-tenant.us.auth0.com/".into())
@@ -174,6 +221,12 @@ mod tests {
         assert_eq!(
             ok("https://My-Tenant.us.auth0.com/"),
             Ok("https://my-tenant.us.auth0.com/".into())
+        );
+        assert_eq!(
+            Issuer::parse("http://id.example.com/")
+                .map_err(|e| e.kind())
+                .err(),
+            Some(ConfigErrorKind::Insecure)
         );
         for bad in ["", "/", "a/b", "u@h", "http://h", "h?x", "h#x", "a b"] {
             assert!(Issuer::from_domain(bad).is_err(), "{bad}");
@@ -193,10 +246,15 @@ mod tests {
 
     #[test]
     fn audiences() {
-        assert!(Audience::new("").is_none());
-        assert!(Audience::new("  ").is_none());
+        assert!(Audience::new("").is_err());
         assert_eq!(
-            Audience::new("https://api").map(|a| a.as_str().to_owned()),
+            Audience::new("  ").map_err(|e| e.kind()).err(),
+            Some(ConfigErrorKind::Empty)
+        );
+        assert_eq!(
+            Audience::new("https://api")
+                .ok()
+                .map(|a| a.as_str().to_owned()),
             Some("https://api".into())
         );
     }

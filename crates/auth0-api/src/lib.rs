@@ -95,7 +95,11 @@ mod config;
 mod domains;
 mod dpop;
 mod error;
+#[cfg(feature = "token-exchange")]
+#[cfg_attr(docsrs, doc(cfg(feature = "token-exchange")))]
 pub mod exchange;
+mod host;
+mod http;
 mod issuer;
 mod jose;
 mod jwk;
@@ -103,8 +107,11 @@ mod jwks;
 mod jws;
 mod proxy;
 mod replay;
+mod request;
+mod rules;
 mod scope;
 mod time;
+mod token;
 mod verifier;
 
 #[cfg(feature = "fuzzing")]
@@ -114,25 +121,24 @@ pub mod fuzzing;
 pub use act::ActError;
 pub use builder::Auth0Builder;
 pub use challenge::DPOP_NONCE;
-pub use claims::{Claims, ClaimsError};
-pub use config::ConfigError;
-pub use domains::{DomainsResolver, ResolverContext};
-pub use dpop::{DPOP, DpopMode, NonceConfig, NonceConfigError};
+pub use claims::{Claims, ClaimsError, Jkt};
+pub use config::{ConfigError, ConfigErrorKind};
+pub use domains::{DomainsResolver, ResolverContext, ResolverFuture};
+pub use dpop::{DPOP, DpopMode, NonceConfig};
 pub use error::{Error, ErrorKind, Scheme};
+#[cfg(feature = "token-exchange")]
 pub use exchange::{
     AssertionAudience, ClientAssertionKey, ClientAuth, ClientSecret, ConnectionToken,
     ConnectionTokenRequest, ExchangeError, ExchangeErrorKind, ExchangeProfileRequest,
-    ExchangedToken, OnBehalfOfRequest, OnBehalfOfToken,
+    ExchangedToken, OnBehalfOfRequest, OnBehalfOfToken, TokenExchange, TokenExchangeBuilder,
 };
+pub use http::{HttpClient, HttpError, HttpErrorKind, HttpFuture};
 pub use issuer::{Audience, Issuer};
 pub use jwk::{Algorithm, UnknownAlgorithm};
 pub use jwks::FetchError;
 pub use proxy::TrustProxy;
 pub use replay::{MemoryReplayStore, ReplayKey, ReplayStore, ReplayStoreError};
+pub use request::RequestContext;
 pub use scope::Requirements;
 pub use time::{Clock, SystemClock, UnixTime};
 pub use verifier::Auth0;
-
-/// The HTTP client crate used for discovery, JWKS and token exchange, re-exported so an
-/// injected client has the matching version.
-pub use reqwest;

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::claims::Claims;
-use crate::error::{Error, Scheme};
+use crate::error::Error;
 
 /// Where a requirement looks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -115,14 +115,12 @@ impl Requirements {
         match self.checks.iter().find(|c| !c.holds(claims)) {
             None => Ok(()),
             Some(c) => {
-                // A bound token was verified with the DPoP scheme (never as Bearer), so
-                // the challenge goes on the scheme the request used.
-                let scheme = if claims.jkt().is_some() {
-                    Scheme::Dpop
-                } else {
-                    Scheme::Bearer
-                };
-                Err(Error::insufficient_scope(c.joined.clone()).with_scheme(scheme))
+                // The challenge goes on the scheme the request used.
+                let err = Error::insufficient_scope(c.joined.clone());
+                Err(match claims.scheme() {
+                    Some(scheme) => err.with_scheme(scheme),
+                    None => err,
+                })
             }
         }
     }
@@ -138,7 +136,7 @@ mod tests {
         let serde_json::Value::Object(m) = v else {
             panic!("object")
         };
-        Claims::from_payload(m).unwrap_or_else(|e| panic!("{e}"))
+        Claims::from_payload(m, crate::claims::VerifierId::NONE).unwrap_or_else(|e| panic!("{e}"))
     }
 
     #[test]

@@ -12,9 +12,9 @@
 #![allow(clippy::print_stdout)]
 
 use auth0_api_testing::{TestIssuer, TokenResponse};
-use auth0_axum_api::auth0_api::{ConnectionTokenRequest, ExchangeError};
+use auth0_axum_api::auth0_api::{ConnectionTokenRequest, ExchangeError, TokenExchange};
 use auth0_axum_api::{Auth0, Claims};
-use axum::extract::State;
+use axum::extract::{FromRef, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -22,6 +22,26 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The router state: the verifier (for the `Claims` extractor) and the token exchange built
+/// from it.
+#[derive(Clone)]
+struct AppState {
+    auth0: Auth0,
+    exchange: TokenExchange,
+}
+
+impl FromRef<AppState> for Auth0 {
+    fn from_ref(state: &AppState) -> Self {
+        state.auth0.clone()
+    }
+}
+
+impl FromRef<AppState> for TokenExchange {
+    fn from_ref(state: &AppState) -> Self {
+        state.exchange.clone()
+    }
+}
 
 /// The caller's access token, as verified by the `Claims` extractor before this runs.
 fn access_token(headers: &HeaderMap) -> Option<&str> {
@@ -33,13 +53,13 @@ fn access_token(headers: &HeaderMap) -> Option<&str> {
 /// `GET /calendar`: needs a valid token; exchanges it for a Google token via the
 /// `google-oauth2` connection.
 async fn calendar(
-    State(auth0): State<Auth0>,
+    State(exchange): State<TokenExchange>,
     claims: Claims,
     headers: HeaderMap,
 ) -> Result<Json<Value>, (StatusCode, Json<Value>)> {
     let token = access_token(&headers).ok_or((StatusCode::UNAUTHORIZED, Json(json!({}))))?;
     let request = ConnectionTokenRequest::new("google-oauth2", token);
-    match auth0.get_access_token_for_connection(request).await {
+    match exchange.get_access_token_for_connection(request).await {
         Ok(upstream) => Ok(Json(json!({
             "user": claims.sub(),
             // Never return or log the upstream token itself; use it to call the provider.
@@ -65,12 +85,7 @@ fn env(name: &str) -> Option<String> {
 async fn main() -> Result<(), BoxError> {
     let (auth0, issuer) = match (env("AUTH0_DOMAIN"), env("AUTH0_AUDIENCE")) {
         (Some(domain), Some(audience)) => {
-            let auth0 = Auth0::builder()
-                .domain(domain)
-                .audience(audience)
-                .client_id(env("AUTH0_CLIENT_ID").ok_or("AUTH0_CLIENT_ID is required")?)
-                .client_secret(env("AUTH0_CLIENT_SECRET").ok_or("AUTH0_CLIENT_SECRET is required")?)
-                .build()?;
+            let auth0 = Auth0::builder().domain(domain).audience(audience).build()?;
             (auth0, None)
         }
         _ => {
@@ -83,15 +98,25 @@ async fn main() -> Result<(), BoxError> {
                 .issuer(issuer.issuer())
                 .audience(issuer.audience())
                 .clock(issuer.clock())
-                .client_id("my-api-client")
-                .client_secret("my-api-secret")
                 .build()?;
             (auth0, Some(issuer))
         }
     };
+    let (client_id, client_secret) = match issuer {
+        None => (
+            env("AUTH0_CLIENT_ID").ok_or("AUTH0_CLIENT_ID is required")?,
+            env("AUTH0_CLIENT_SECRET").ok_or("AUTH0_CLIENT_SECRET is required")?,
+        ),
+        Some(_) => ("my-api-client".to_owned(), "my-api-secret".to_owned()),
+    };
+    let exchange = auth0
+        .token_exchange()
+        .client_id(client_id)
+        .client_secret(client_secret)
+        .build()?;
     let app = Router::new()
         .route("/calendar", get(calendar))
-        .with_state(auth0);
+        .with_state(AppState { auth0, exchange });
 
     let Some(issuer) = issuer else {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;

@@ -2,13 +2,15 @@
 
 use std::ops::{Deref, DerefMut};
 
-use auth0_api::{Auth0, Error, ErrorKind};
+use std::net::SocketAddr;
+
+use auth0_api::{Auth0, Error, ErrorKind, RequestContext};
+use axum::extract::{ConnectInfo, OriginalUri};
 use axum_core::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
 use http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use crate::rejection::AuthRejection;
-use crate::url::request_url;
 
 /// Extracts the verified claims of the request's access token.
 ///
@@ -18,10 +20,15 @@ use crate::url::request_url;
 /// - `Option<Claims<_>>`: `None` when the request has no `Authorization` header; any
 ///   credentials that are present must be valid, or the request is rejected.
 ///
-/// When a [`RequireAuthLayer`](crate::RequireAuthLayer) already verified the request, the
-/// claims it stored in the request extensions are used; otherwise the request is verified
-/// here with the [`Auth0`] the router state provides (`Auth0: FromRef<S>`, e.g.
-/// `.with_state(auth0)`). A failure is an [`AuthRejection`], the SPEC §7 response.
+/// When a [`RequireAuthLayer`](crate::RequireAuthLayer) of the same verifier already
+/// verified the request, the claims it stored in the request extensions are used; otherwise
+/// the request is verified here with the [`Auth0`] the router state provides
+/// (`Auth0: FromRef<S>`, e.g. `.with_state(auth0)`). A failure is an [`AuthRejection`], the
+/// SPEC §7 response.
+///
+/// A handler cannot add response headers from an extractor: to send the next `DPoP-Nonce`
+/// on successful DPoP responses when server nonces are on, put the route behind
+/// [`require_auth()`](crate::Auth0Ext::require_auth), which does.
 ///
 /// ```
 /// use auth0_axum_api::Claims;
@@ -114,16 +121,28 @@ impl<T: DeserializeOwned> FromClaims for T {
     }
 }
 
-/// The verified claims of the request: from the extensions when a layer stored them,
-/// otherwise verified now (and stored for later extractors).
+/// The verified claims of the request: from the extensions when this same verifier (or a
+/// clone) already stored them, otherwise verified now through the core's request-level
+/// entry (and stored for later extractors). Shared by the extractor and the layer.
 pub(crate) async fn verified(parts: &mut Parts, auth0: &Auth0) -> Result<auth0_api::Claims, Error> {
     if let Some(claims) = parts.extensions.get::<auth0_api::Claims>() {
-        return Ok(claims.clone());
+        // Claims of another verifier (another audience, a laxer DPoP mode) prove nothing
+        // to this one: verify again.
+        if auth0.produced(claims) {
+            return Ok(claims.clone());
+        }
     }
-    let url = request_url(auth0, &parts.uri, &parts.headers, &parts.extensions);
-    let claims = auth0
-        .verify_request(&parts.method, &url, &parts.headers)
-        .await?;
+    // Inside a nested router the URI has lost its prefix; the original one has not.
+    let uri = parts
+        .extensions
+        .get::<OriginalUri>()
+        .map_or(&parts.uri, |OriginalUri(original)| original);
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip());
+    let request = RequestContext::new(&parts.method, uri, &parts.headers).peer(peer);
+    let claims = auth0.verify(request).await?;
     parts.extensions.insert(claims.clone());
     Ok(claims)
 }

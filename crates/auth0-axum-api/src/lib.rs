@@ -83,15 +83,14 @@
 mod claims;
 mod rejection;
 mod require_auth;
-mod url;
 
 pub use crate::claims::{Claims, FromClaims, Verified};
 pub use crate::rejection::{AuthRejection, DefaultRejection, OnRejection};
 pub use crate::require_auth::{RequireAuth, RequireAuthLayer, ResponseFuture};
 
 pub use auth0_api::{
-    self, Auth0, Auth0Builder, ClaimsError, ConfigError, DpopMode, Error, ErrorKind, Requirements,
-    Scheme, TrustProxy,
+    self, Auth0, Auth0Builder, ClaimsError, ConfigError, ConfigErrorKind, DpopMode, Error,
+    ErrorKind, Requirements, Scheme, TrustProxy,
 };
 
 /// `auth0.require_auth()` on an [`Auth0`] verifier.

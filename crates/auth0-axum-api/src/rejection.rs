@@ -71,8 +71,9 @@ impl fmt::Debug for AuthRejection {
 }
 
 impl fmt::Display for AuthRejection {
+    /// A fixed text; the reason is the [`source`](std::error::Error::source).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.error, f)
+        f.write_str("request refused by the access-token check")
     }
 }
 

@@ -25,7 +25,7 @@
 //! characters (as UTF-8) are percent-encoded, as every HTTP client encodes them before
 //! sending; control characters, spaces and `\` are rejected.
 
-use std::net::Ipv6Addr;
+use crate::host::{HostError, parse_authority as parse_host};
 
 /// Longest URL, in bytes, accepted as input or produced as output.
 pub(crate) const MAX_URL_LEN: usize = 8 * 1024;
@@ -45,7 +45,7 @@ pub(crate) enum HtuError {
     /// The host is empty or not a valid host name or IPv6 literal.
     #[error("url host is empty or invalid")]
     InvalidHost,
-    /// The port is not a number in `0..=65535`.
+    /// The port is not a number in `1..=65535`.
     #[error("url port is invalid")]
     InvalidPort,
     /// A `%` not followed by two hex digits.
@@ -117,59 +117,15 @@ pub(crate) fn htu_matches(proof_htu: &str, request_url: &str) -> bool {
     }
 }
 
-/// Splits `host[:port]` into a normalized host and an optional port.
-///
-/// An empty port (`host:`) is treated as absent, as RFC 3986 §6.2.3 allows.
+/// Splits `host[:port]` with the crate's one host parser ([`crate::host`]).
 fn parse_authority(authority: &str) -> Result<(String, Option<u16>), HtuError> {
-    if authority.contains('@') {
-        return Err(HtuError::UserInfo);
-    }
-
-    let (host, port) = if let Some(literal) = authority.strip_prefix('[') {
-        let (inside, after) = literal.split_once(']').ok_or(HtuError::InvalidHost)?;
-        // Zone identifiers and IPvFuture literals are refused by the parser.
-        let addr: Ipv6Addr = inside.parse().map_err(|_| HtuError::InvalidHost)?;
-        let port = match after {
-            "" => "",
-            _ => after.strip_prefix(':').ok_or(HtuError::InvalidPort)?,
-        };
-        (format!("[{addr}]"), port)
-    } else {
-        let (host, port) = authority.split_once(':').unwrap_or((authority, ""));
-        if host.is_empty() || !host.bytes().all(is_host_byte) {
-            return Err(HtuError::InvalidHost);
-        }
-        (host.to_ascii_lowercase(), port)
-    };
-
-    Ok((host, parse_port(port)?))
-}
-
-/// Host names: letters, digits, `-`, `.`, `_`, `~` (the unreserved set). Percent-encoding,
-/// sub-delimiters and non-ASCII characters never appear in the host of a real request URL.
-fn is_host_byte(b: u8) -> bool {
-    is_unreserved(b)
-}
-
-/// Parses a port: empty means "none"; otherwise ASCII digits (leading zeros allowed) with a
-/// value up to 65535.
-fn parse_port(port: &str) -> Result<Option<u16>, HtuError> {
-    if port.is_empty() {
-        return Ok(None);
-    }
-    let mut value: u32 = 0;
-    for b in port.bytes() {
-        if !b.is_ascii_digit() {
-            return Err(HtuError::InvalidPort);
-        }
-        value = value * 10 + u32::from(b - b'0');
-        if value > u32::from(u16::MAX) {
-            return Err(HtuError::InvalidPort);
-        }
-    }
-    u16::try_from(value)
-        .map(Some)
-        .map_err(|_| HtuError::InvalidPort)
+    parse_host(authority)
+        .map(|a| (a.host, a.port))
+        .map_err(|e| match e {
+            HostError::UserInfo => HtuError::UserInfo,
+            HostError::InvalidHost => HtuError::InvalidHost,
+            HostError::InvalidPort => HtuError::InvalidPort,
+        })
 }
 
 /// RFC 3986 §2.3 unreserved characters.

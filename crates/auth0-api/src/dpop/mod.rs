@@ -39,8 +39,10 @@ impl std::str::FromStr for DpopMode {
             "required" => Ok(DpopMode::Required),
             _ => Err(crate::config::ConfigError::new(
                 "dpop",
+                crate::config::ConfigErrorKind::Malformed,
                 "expected one of disabled, allowed, required",
-            )),
+            )
+            .with_value(s)),
         }
     }
 }
@@ -48,10 +50,12 @@ impl std::str::FromStr for DpopMode {
 mod htu;
 mod nonce;
 mod proof;
+mod verifier;
 
-pub use nonce::{NonceConfig, NonceConfigError};
+pub use nonce::NonceConfig;
 
-pub(crate) use proof::{single_proof, verify_proof};
+pub(crate) use proof::single_proof;
+pub(crate) use verifier::{DpopOptions, DpopVerifier, ProofInput};
 
 /// The `DPoP` request header carrying the proof.
 pub const DPOP: http::HeaderName = http::HeaderName::from_static("dpop");

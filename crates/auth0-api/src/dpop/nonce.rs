@@ -14,6 +14,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::config::{ConfigError, ConfigErrorKind};
 use aws_lc_rs::{constant_time, hmac, rand};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -50,25 +51,13 @@ const ENCODED_LEN: usize = RAW_LEN.div_ceil(3) * 4;
 /// let nonces = NonceConfig::new(vec![7u8; 32])?
 ///     .previous_secret(vec![9u8; 32])?
 ///     .lifetime(Duration::from_secs(120));
-/// # Ok::<(), auth0_api::NonceConfigError>(())
+/// # Ok::<(), auth0_api::ConfigError>(())
 /// ```
 #[derive(Clone)]
 pub struct NonceConfig {
     current: hmac::Key,
     previous: Vec<hmac::Key>,
     lifetime: Duration,
-}
-
-/// A secret given to [`NonceConfig`] that cannot be used.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum NonceConfigError {
-    /// The secret is shorter than 32 bytes.
-    #[error("nonce secret too short: {len} bytes, at least 32 required")]
-    SecretTooShort {
-        /// Length of the rejected secret, in bytes.
-        len: usize,
-    },
 }
 
 /// Why a nonce was not accepted.
@@ -88,7 +77,7 @@ pub(crate) enum NonceError {
 impl NonceConfig {
     /// Nonces issued and checked with `secret`, which must be at least 32 bytes of
     /// high-entropy data shared by every instance.
-    pub fn new(secret: impl Into<Vec<u8>>) -> Result<Self, NonceConfigError> {
+    pub fn new(secret: impl Into<Vec<u8>>) -> Result<Self, ConfigError> {
         Ok(Self {
             current: key(secret.into())?,
             previous: Vec::new(),
@@ -116,19 +105,33 @@ impl NonceConfig {
 
     /// Also accepts nonces issued under `secret`, without issuing new ones with it: the
     /// secret being rotated out. May be called several times.
-    pub fn previous_secret(mut self, secret: impl Into<Vec<u8>>) -> Result<Self, NonceConfigError> {
+    pub fn previous_secret(mut self, secret: impl Into<Vec<u8>>) -> Result<Self, ConfigError> {
         self.previous.push(key(secret.into())?);
         Ok(self)
     }
 
-    /// How long a nonce is accepted after it is issued; default 5 minutes, clamped to
-    /// 2 seconds..24 hours and counted in whole seconds.
+    /// How long a nonce is accepted after it is issued; default 5 minutes, counted in whole
+    /// seconds. [`Auth0Builder::build`](crate::Auth0Builder::build) refuses a lifetime
+    /// outside 2 seconds..24 hours.
     ///
     /// A new nonce is issued every half `lifetime`, so each nonce a client receives remains
     /// usable for at least half of it.
     pub fn lifetime(mut self, lifetime: Duration) -> Self {
-        self.lifetime = Duration::from_secs(lifetime.clamp(MIN_LIFETIME, MAX_LIFETIME).as_secs());
+        self.lifetime = Duration::from_secs(lifetime.as_secs());
         self
+    }
+
+    /// Checks what the chained setters could not refuse.
+    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
+        if self.lifetime < MIN_LIFETIME || self.lifetime > MAX_LIFETIME {
+            return Err(ConfigError::new(
+                "dpop_nonce",
+                ConfigErrorKind::OutOfRange,
+                "the nonce lifetime must be between 2 seconds and 24 hours",
+            )
+            .with_value(format_args!("{} s", self.lifetime.as_secs())));
+        }
+        Ok(())
     }
 
     fn slot_secs(&self) -> u64 {
@@ -198,9 +201,17 @@ impl fmt::Debug for NonceConfig {
     }
 }
 
-fn key(secret: Vec<u8>) -> Result<hmac::Key, NonceConfigError> {
+fn key(secret: Vec<u8>) -> Result<hmac::Key, ConfigError> {
     if secret.len() < MIN_SECRET_LEN {
-        return Err(NonceConfigError::SecretTooShort { len: secret.len() });
+        // The secret itself is never recorded; its length is not secret.
+        return Err(ConfigError::new(
+            "dpop_nonce",
+            ConfigErrorKind::Insecure,
+            format!(
+                "nonce secret too short: {} bytes, at least {MIN_SECRET_LEN} required",
+                secret.len()
+            ),
+        ));
     }
     Ok(hmac::Key::new(hmac::HMAC_SHA256, &secret))
 }
@@ -274,17 +285,20 @@ mod tests {
     }
 
     #[test]
-    fn lifetime_is_clamped() {
-        assert_eq!(config().lifetime(Duration::ZERO).lifetime, MIN_LIFETIME);
+    fn lifetime_out_of_range_is_refused() {
+        let kind = |d| config().lifetime(d).validate().err().map(|e| e.kind());
+        assert_eq!(kind(Duration::ZERO), Some(ConfigErrorKind::OutOfRange));
         assert_eq!(
-            config().lifetime(Duration::from_secs(u64::MAX)).lifetime,
-            MAX_LIFETIME
+            kind(Duration::from_secs(u64::MAX)),
+            Some(ConfigErrorKind::OutOfRange)
         );
         assert_eq!(
-            config().lifetime(Duration::from_millis(2_900)).lifetime,
-            MIN_LIFETIME
+            kind(Duration::from_millis(1_900)),
+            Some(ConfigErrorKind::OutOfRange),
+            "counted in whole seconds"
         );
-        let c = config().lifetime(Duration::ZERO);
+        assert_eq!(kind(Duration::from_millis(2_900)), None);
+        let c = config().lifetime(Duration::from_secs(2));
         let nonce = c.issue(at(100));
         assert_eq!(c.check(&nonce, at(102)), Ok(()));
         assert_eq!(c.check(&nonce, at(103)), Err(NonceError::Stale));
@@ -418,23 +432,24 @@ mod tests {
 
     #[test]
     fn short_secrets_are_refused() {
+        let reason = |r: Result<NonceConfig, ConfigError>| {
+            r.err().map(|e| (e.kind(), e.reason().to_owned()))
+        };
         assert_eq!(
-            NonceConfig::new(vec![1u8; 31]).err(),
-            Some(NonceConfigError::SecretTooShort { len: 31 })
+            reason(NonceConfig::new(vec![1u8; 31])),
+            Some((
+                ConfigErrorKind::Insecure,
+                "nonce secret too short: 31 bytes, at least 32 required".to_owned()
+            ))
         );
+        assert!(NonceConfig::new(Vec::new()).is_err());
+        let e = config().previous_secret(*b"short").err();
+        assert_eq!(e.as_ref().map(ConfigError::field), Some("dpop_nonce"));
         assert_eq!(
-            NonceConfig::new(Vec::new()).err(),
-            Some(NonceConfigError::SecretTooShort { len: 0 })
+            e.as_ref().and_then(ConfigError::value),
+            None,
+            "a secret is never shown"
         );
-        assert_eq!(
-            config().previous_secret(*b"short").err(),
-            Some(NonceConfigError::SecretTooShort { len: 5 })
-        );
-        assert_eq!(
-            NonceConfigError::SecretTooShort { len: 5 }.to_string(),
-            "nonce secret too short: 5 bytes, at least 32 required"
-        );
-        assert!(NonceConfig::new(vec![1u8; 32]).is_ok());
     }
 
     #[test]

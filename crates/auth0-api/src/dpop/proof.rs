@@ -1,18 +1,21 @@
 //! DPoP proof verification (RFC 9449 §4.3), in the order of SPEC §5.
 
+use std::time::Duration;
+
 use aws_lc_rs::digest;
-use http::{HeaderMap, Method};
+use http::HeaderMap;
 use serde_json::Value;
 
 use super::DPOP;
 use super::htu::htu_matches;
+use super::verifier::{DpopVerifier, ProofInput};
 use crate::claims::numeric_date;
 use crate::error::{Error, ErrorKind};
 use crate::jose::b64_encode;
 use crate::jwk::PublicKey;
 use crate::jws::{self, JwsError};
 use crate::replay::ReplayKey;
-use crate::verifier::Auth0;
+use crate::time::UnixTime;
 
 /// The largest proof accepted, in bytes (an RSA-4096 `jwk` fits comfortably).
 pub(crate) const MAX_PROOF_BYTES: usize = 8 * 1024;
@@ -48,96 +51,92 @@ pub(crate) fn ath(token: &str) -> String {
     b64_encode(digest::digest(&digest::SHA256, token.as_bytes()).as_ref())
 }
 
-/// Verifies `proof` for a request `method url` carrying `token` from `issuer`, whose
-/// binding is `jkt`.
-pub(crate) async fn verify_proof(
-    auth0: &Auth0,
-    proof: &str,
-    method: &Method,
-    url: &str,
-    token: &str,
-    issuer: &str,
-    jkt: &str,
-) -> Result<(), Error> {
-    let cfg = auth0.inner();
-    let decoded = jws::decode(proof, cfg.dpop_algs).map_err(|e| {
-        Error::new(match e {
-            JwsError::Algorithm => ErrorKind::UnsupportedDpopAlgorithm,
-            JwsError::Malformed | JwsError::Critical => ErrorKind::MalformedDpopProof,
-        })
-    })?;
-    if decoded.header_str("typ") != Ok(Some("dpop+jwt")) {
-        return Err(ErrorKind::InvalidDpopProofType.into());
-    }
-    let Some(Value::Object(jwk)) = decoded.header.get("jwk") else {
-        return Err(ErrorKind::InvalidDpopKey.into());
-    };
-    let only_alg = std::iter::once(decoded.alg).collect();
-    let key = PublicKey::from_jwk(jwk, only_alg)
-        .map_err(|e| Error::new(ErrorKind::InvalidDpopKey).with_detail(e.as_str()))?;
-    if !key.supports(decoded.alg) {
-        return Err(Error::new(ErrorKind::InvalidDpopKey).with_detail("key does not fit alg"));
-    }
-    if !key.verify(
-        decoded.alg,
-        decoded.signing_input.as_bytes(),
-        &decoded.signature,
-    ) {
-        return Err(ErrorKind::InvalidDpopSignature.into());
-    }
-
-    let claims = &decoded.payload;
-    let jti = match claims.get("jti") {
-        Some(Value::String(j)) if !j.is_empty() && j.len() <= MAX_JTI_BYTES => j.as_str(),
-        _ => return Err(ErrorKind::InvalidDpopJti.into()),
-    };
-    if claims.get("htm").and_then(Value::as_str) != Some(method.as_str()) {
-        return Err(ErrorKind::DpopHtmMismatch.into());
-    }
-    match claims.get("htu").and_then(Value::as_str) {
-        Some(htu) if htu_matches(htu, url) => {}
-        _ => return Err(ErrorKind::DpopHtuMismatch.into()),
-    }
-    let now = cfg.clock.now();
-    let iat = claims
-        .get("iat")
-        .and_then(numeric_date)
-        .ok_or(ErrorKind::InvalidDpopIat)?;
-    let earliest = now.saturating_sub(cfg.dpop_iat_offset).as_secs();
-    let latest = now.saturating_add(cfg.dpop_iat_leeway).as_secs();
-    if iat < earliest || iat > latest {
-        return Err(ErrorKind::InvalidDpopIat.into());
-    }
-    match claims.get("ath").and_then(Value::as_str) {
-        Some(a) if a == ath(token) => {}
-        _ => return Err(ErrorKind::DpopAthMismatch.into()),
-    }
-    if key.thumbprint() != jkt {
-        return Err(ErrorKind::JktMismatch.into());
-    }
-    if let Some(nonces) = &cfg.dpop_nonce {
-        let presented = claims.get("nonce").and_then(Value::as_str);
-        let fresh = match presented {
-            None => false,
-            Some(n) => nonces.check(n, now).is_ok(),
-        };
-        if !fresh {
-            return Err(Error::use_dpop_nonce(nonces.issue(now)));
+impl DpopVerifier {
+    /// Verifies `proof` for the request and token in `input`, in the order of SPEC §5; the
+    /// `jti` is recorded last, so a proof refused for any other reason does not consume it.
+    pub(crate) async fn verify(&self, proof: &str, input: ProofInput<'_>) -> Result<(), Error> {
+        let decoded = jws::decode(proof, self.algs).map_err(|e| {
+            Error::new(match e {
+                JwsError::Algorithm => ErrorKind::UnsupportedDpopAlgorithm,
+                JwsError::Malformed | JwsError::Critical => ErrorKind::MalformedDpopProof,
+            })
+        })?;
+        if decoded.header_str("typ") != Ok(Some("dpop+jwt")) {
+            return Err(ErrorKind::InvalidDpopProofType.into());
         }
-    }
-    // Last, so that a proof refused for any other reason does not consume its jti.
-    let expires_at = crate::time::UnixTime::from_secs(iat)
-        .saturating_add(cfg.dpop_iat_offset)
-        .saturating_add(std::time::Duration::from_secs(1));
-    let key = ReplayKey::new(issuer, jkt, jti);
-    match cfg
-        .replay_store
-        .check_and_store(&key, now, expires_at)
-        .await
-    {
-        Ok(true) => Ok(()),
-        Ok(false) => Err(ErrorKind::DpopReplay.into()),
-        Err(e) => Err(Error::new(ErrorKind::ReplayStoreUnavailable).with_source(e)),
+        let Some(Value::Object(jwk)) = decoded.header.get("jwk") else {
+            return Err(ErrorKind::InvalidDpopKey.into());
+        };
+        let only_alg = std::iter::once(decoded.alg).collect();
+        let key = PublicKey::from_jwk(jwk, only_alg)
+            .map_err(|e| Error::new(ErrorKind::InvalidDpopKey).with_detail(e.as_str()))?;
+        if !key.supports(decoded.alg) {
+            return Err(Error::new(ErrorKind::InvalidDpopKey).with_detail("key does not fit alg"));
+        }
+        if !key.verify(
+            decoded.alg,
+            decoded.signing_input.as_bytes(),
+            &decoded.signature,
+        ) {
+            return Err(ErrorKind::InvalidDpopSignature.into());
+        }
+
+        let claims = &decoded.payload;
+        let jti = match claims.get("jti") {
+            Some(Value::String(j)) if !j.is_empty() && j.len() <= MAX_JTI_BYTES => j.as_str(),
+            _ => return Err(ErrorKind::InvalidDpopJti.into()),
+        };
+        if claims.get("htm").and_then(Value::as_str) != Some(input.method.as_str()) {
+            return Err(ErrorKind::DpopHtmMismatch.into());
+        }
+        match claims.get("htu").and_then(Value::as_str) {
+            Some(htu) if htu_matches(htu, input.htu) => {}
+            _ => return Err(ErrorKind::DpopHtuMismatch.into()),
+        }
+        let now = self.clock.now();
+        let iat = claims
+            .get("iat")
+            .and_then(numeric_date)
+            .ok_or(ErrorKind::InvalidDpopIat)?;
+        let earliest = now.saturating_sub(self.iat_offset).as_secs();
+        let latest = now.saturating_add(self.iat_leeway).as_secs();
+        if iat < earliest || iat > latest {
+            return Err(ErrorKind::InvalidDpopIat.into());
+        }
+        match claims.get("ath").and_then(Value::as_str) {
+            Some(a) if a == ath(input.access_token) => {}
+            _ => return Err(ErrorKind::DpopAthMismatch.into()),
+        }
+        if *input.jkt != *key.thumbprint() {
+            return Err(ErrorKind::JktMismatch.into());
+        }
+        if let Some(nonces) = &self.nonce {
+            let presented = claims.get("nonce").and_then(Value::as_str);
+            let fresh = match presented {
+                None => false,
+                Some(n) => nonces.check(n, now).is_ok(),
+            };
+            if !fresh {
+                return Err(Error::use_dpop_nonce(nonces.issue(now)));
+            }
+        }
+        // Remembered for as long as any instance may accept the proof: an instance whose
+        // clock is up to `iat_leeway` behind ours accepts it until `iat + offset` on its
+        // clock, which is `iat + offset + leeway` on ours.
+        let expires_at = UnixTime::from_secs(iat)
+            .saturating_add(self.iat_offset)
+            .saturating_add(self.iat_leeway)
+            .saturating_add(Duration::from_secs(1));
+        let key = ReplayKey::new(input.issuer, input.jkt.as_str(), jti);
+        match self
+            .replay_store
+            .check_and_store(&key, now, expires_at)
+            .await
+        {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(ErrorKind::DpopReplay.into()),
+            Err(e) => Err(Error::new(ErrorKind::ReplayStoreUnavailable).with_source(e)),
+        }
     }
 }
 

@@ -11,7 +11,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::json;
 
 use super::error::{ExchangeError, ExchangeErrorKind};
-use crate::config::ConfigError;
+use crate::config::{ConfigError, ConfigErrorKind};
 use crate::jose::b64_encode;
 use crate::jwk::Algorithm;
 use crate::time::UnixTime;
@@ -69,7 +69,11 @@ impl ClientAssertionKey {
     ) -> Result<Self, ConfigError> {
         let kid = kid.into();
         if kid.trim().is_empty() {
-            return Err(ConfigError::new(FIELD, "the kid must not be empty"));
+            return Err(ConfigError::new(
+                FIELD,
+                ConfigErrorKind::Empty,
+                "the kid must not be empty",
+            ));
         }
         let ecdsa = |a: &'static signature::EcdsaSigningAlgorithm| {
             EcdsaKeyPair::from_pkcs8(a, der)
@@ -77,16 +81,23 @@ impl ClientAssertionKey {
                 .map_err(|_| {
                     ConfigError::new(
                         FIELD,
+                        ConfigErrorKind::Malformed,
                         "not a PKCS#8 EC private key on the curve of the algorithm",
                     )
                 })
         };
         let rsa = |enc: &'static dyn signature::RsaEncoding| {
-            let key = RsaKeyPair::from_pkcs8(der)
-                .map_err(|_| ConfigError::new(FIELD, "not a PKCS#8 RSA private key"))?;
+            let key = RsaKeyPair::from_pkcs8(der).map_err(|_| {
+                ConfigError::new(
+                    FIELD,
+                    ConfigErrorKind::Malformed,
+                    "not a PKCS#8 RSA private key",
+                )
+            })?;
             if key.public_modulus_len() < MIN_RSA_MODULUS_BYTES {
                 return Err(ConfigError::new(
                     FIELD,
+                    ConfigErrorKind::Insecure,
                     "RSA keys must have at least 2048 bits",
                 ));
             }
@@ -104,6 +115,7 @@ impl ClientAssertionKey {
             _ => {
                 return Err(ConfigError::new(
                     FIELD,
+                    ConfigErrorKind::Unsupported,
                     "supported algorithms: ES256, ES384, RS256, RS384, RS512, PS256, PS384, PS512",
                 ));
             }
@@ -185,29 +197,32 @@ fn pem_pkcs8(pem: &str) -> Result<Vec<u8>, ConfigError> {
     const BEGIN: &str = "-----BEGIN ";
     let start = pem
         .find(BEGIN)
-        .ok_or_else(|| ConfigError::new(FIELD, "no PEM block found"))?;
+        .ok_or_else(|| ConfigError::new(FIELD, ConfigErrorKind::Malformed, "no PEM block found"))?;
     let rest = &pem[start + BEGIN.len()..];
-    let label_end = rest
-        .find("-----")
-        .ok_or_else(|| ConfigError::new(FIELD, "malformed PEM header"))?;
+    let label_end = rest.find("-----").ok_or_else(|| {
+        ConfigError::new(FIELD, ConfigErrorKind::Malformed, "malformed PEM header")
+    })?;
     let label = &rest[..label_end];
     match label {
         "PRIVATE KEY" => {}
         "ENCRYPTED PRIVATE KEY" => {
             return Err(ConfigError::new(
                 FIELD,
+                ConfigErrorKind::Unsupported,
                 "encrypted private keys are not supported; decrypt it first",
             ));
         }
         "EC PRIVATE KEY" | "RSA PRIVATE KEY" => {
             return Err(ConfigError::new(
                 FIELD,
+                ConfigErrorKind::Unsupported,
                 "the key must be PKCS#8 (BEGIN PRIVATE KEY); convert it with `openssl pkcs8 -topk8 -nocrypt`",
             ));
         }
         _ => {
             return Err(ConfigError::new(
                 FIELD,
+                ConfigErrorKind::Unsupported,
                 "the PEM block is not a private key",
             ));
         }
@@ -215,14 +230,24 @@ fn pem_pkcs8(pem: &str) -> Result<Vec<u8>, ConfigError> {
     let body_and_end = &rest[label_end + "-----".len()..];
     let end = body_and_end
         .find("-----END PRIVATE KEY-----")
-        .ok_or_else(|| ConfigError::new(FIELD, "the PEM block has no END line"))?;
+        .ok_or_else(|| {
+            ConfigError::new(
+                FIELD,
+                ConfigErrorKind::Malformed,
+                "the PEM block has no END line",
+            )
+        })?;
     let body: String = body_and_end[..end]
         .chars()
         .filter(|c| !c.is_ascii_whitespace())
         .collect();
-    STANDARD
-        .decode(body.as_bytes())
-        .map_err(|_| ConfigError::new(FIELD, "the PEM body is not valid base64"))
+    STANDARD.decode(body.as_bytes()).map_err(|_| {
+        ConfigError::new(
+            FIELD,
+            ConfigErrorKind::Malformed,
+            "the PEM body is not valid base64",
+        )
+    })
 }
 
 #[cfg(test)]

@@ -1,20 +1,22 @@
-//! The token-exchange methods of [`Auth0`] and the one POST they share.
+//! [`TokenExchange`]: the token-exchange methods and the one POST they share.
 
-use http::header::{ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
-use http::{HeaderValue, StatusCode};
+use bytes::Bytes;
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+use http::{HeaderValue, Request, StatusCode};
 use url::{Url, form_urlencoded};
 
+use super::config::TokenExchange;
 use super::error::{ExchangeError, ExchangeErrorKind};
 use super::request::{ConnectionTokenRequest, ExchangeProfileRequest, Fields, OnBehalfOfRequest};
 use super::response::{
     ConnectionToken, ExchangedToken, OnBehalfOfToken, Parsed, parse_success, refusal,
 };
-use crate::verifier::Auth0;
+use crate::http::HttpErrorKind;
 
 const FORM: &str = "application/x-www-form-urlencoded";
 const JSON: &str = "application/json";
 
-impl Auth0 {
+impl TokenExchange {
     /// Token Vault: exchanges the access token this API received for the access token of
     /// the user's account at an external connection (e.g. `google-oauth2`), so the API can
     /// call that provider's APIs for the user.
@@ -24,9 +26,9 @@ impl Auth0 {
     /// `subject_token`, `subject_token_type` (`urn:ietf:params:oauth:token-type:access_token`),
     /// `requested_token_type` (`http://auth0.com/oauth/token-type/federated-connection-access-token`),
     /// `connection`, `login_hint` (when set), `client_id`, then the client authentication
-    /// fields. Needs [`client_id`](crate::Auth0Builder::client_id) and a
-    /// [`client_secret`](crate::Auth0Builder::client_secret) (or another
-    /// [`client_auth`](crate::Auth0Builder::client_auth)).
+    /// fields. Needs [`client_id`](crate::TokenExchangeBuilder::client_id) and a
+    /// [`client_secret`](crate::TokenExchangeBuilder::client_secret) (or another
+    /// [`client_auth`](crate::TokenExchangeBuilder::client_auth)).
     ///
     /// # Errors
     /// Invalid input and missing configuration are reported before any network call; see
@@ -34,10 +36,10 @@ impl Auth0 {
     ///
     /// # Example
     /// ```
-    /// use auth0_api::{Auth0, ConnectionTokenRequest};
+    /// use auth0_api::{ConnectionTokenRequest, TokenExchange};
     ///
-    /// async fn google_calendar_token(auth0: &Auth0, access_token: &str) -> Result<String, Box<dyn std::error::Error>> {
-    ///     let token = auth0
+    /// async fn google_calendar_token(exchange: &TokenExchange, access_token: &str) -> Result<String, Box<dyn std::error::Error>> {
+    ///     let token = exchange
     ///         .get_access_token_for_connection(
     ///             ConnectionTokenRequest::new("google-oauth2", access_token).login_hint("user@example.com"),
     ///         )
@@ -77,10 +79,10 @@ impl Auth0 {
     ///
     /// # Example
     /// ```
-    /// use auth0_api::{Auth0, ExchangeProfileRequest};
+    /// use auth0_api::{ExchangeProfileRequest, TokenExchange};
     ///
-    /// async fn exchange(auth0: &Auth0, legacy_token: &str) -> Result<(), Box<dyn std::error::Error>> {
-    ///     let token = auth0
+    /// async fn exchange(exchange: &TokenExchange, legacy_token: &str) -> Result<(), Box<dyn std::error::Error>> {
+    ///     let token = exchange
     ///         .get_token_by_exchange_profile(
     ///             ExchangeProfileRequest::new(legacy_token, "urn:acme:legacy-token")
     ///                 .audience("https://api.example.com")
@@ -117,10 +119,10 @@ impl Auth0 {
     ///
     /// # Example
     /// ```
-    /// use auth0_api::{Auth0, OnBehalfOfRequest};
+    /// use auth0_api::{OnBehalfOfRequest, TokenExchange};
     ///
-    /// async fn call_billing(auth0: &Auth0, access_token: &str) -> Result<(), Box<dyn std::error::Error>> {
-    ///     let token = auth0
+    /// async fn call_billing(exchange: &TokenExchange, access_token: &str) -> Result<(), Box<dyn std::error::Error>> {
+    ///     let token = exchange
     ///         .get_token_on_behalf_of(
     ///             OnBehalfOfRequest::new(access_token, "https://billing.example.com").scope("read:invoices"),
     ///         )
@@ -141,20 +143,21 @@ impl Auth0 {
     }
 
     fn client_credentials(&self) -> Result<(&str, &super::ClientAuth), ExchangeError> {
-        self.inner().exchange.credentials().ok_or_else(|| {
-            ExchangeError::new(ExchangeErrorKind::NotConfigured)
-                .with_reason("set client_id and client_secret (or client_auth) on the builder")
+        self.inner.credentials().ok_or_else(|| {
+            ExchangeError::new(ExchangeErrorKind::NotConfigured).with_reason(
+                "set client_id and client_secret (or client_auth) on the token exchange builder",
+            )
         })
     }
 
     /// The token endpoint: the configured one, else discovery's (the cached metadata the
     /// verifier uses).
     async fn token_endpoint(&self) -> Result<Url, ExchangeError> {
-        let inner = self.inner();
-        if let Some(url) = &inner.exchange.token_endpoint {
+        if let Some(url) = &self.inner.token_endpoint {
             return Ok(url.clone());
         }
-        let keys = inner.keys.primary().ok_or_else(no_issuer)?;
+        let (keys, _, _) = self.auth0.exchange_parts();
+        let keys = keys.primary().ok_or_else(no_issuer)?;
         let metadata = keys.metadata().await.map_err(ExchangeError::discovery)?;
         metadata
             .token_endpoint
@@ -168,16 +171,11 @@ impl Auth0 {
         flow: &'static str,
         fields: Fields<'_>,
     ) -> Result<Parsed, ExchangeError> {
-        let inner = self.inner();
         let (client_id, auth) = self.client_credentials()?;
-        let issuer = inner.issuer.as_ref().ok_or_else(no_issuer)?;
+        let issuer = self.auth0.issuer().ok_or_else(no_issuer)?;
         let endpoint = self.token_endpoint().await?;
-        let applied = auth.apply(
-            client_id,
-            issuer.as_str(),
-            endpoint.as_str(),
-            inner.clock.now(),
-        )?;
+        let (_, fetcher, clock) = self.auth0.exchange_parts();
+        let applied = auth.apply(client_id, issuer.as_str(), endpoint.as_str(), clock.now())?;
 
         // The serializer is not `Send`: build the body in a scope that ends before any await,
         // so the exchange futures stay `Send` (usable in axum handlers and spawned tasks).
@@ -192,62 +190,45 @@ impl Auth0 {
             form.finish()
         };
 
-        let mut request = inner
-            .fetcher
-            .client()
-            .post(endpoint.clone())
+        let mut request = Request::post(endpoint.as_str())
             .header(CONTENT_TYPE, HeaderValue::from_static(FORM))
-            .header(ACCEPT, HeaderValue::from_static(JSON))
-            .body(body);
+            .header(ACCEPT, HeaderValue::from_static(JSON));
         if let Some(authorization) = applied.authorization {
             request = request.header(AUTHORIZATION, authorization);
         }
+        let request = request
+            .body(Bytes::from(body))
+            .map_err(|e| ExchangeError::new(ExchangeErrorKind::Network).with_source(e))?;
 
-        let exchange = &inner.exchange;
-        let max = exchange.max_response_bytes;
-        let sent = async {
-            let mut response = request.send().await.map_err(transport)?;
-            let status = response.status();
-            let content_type = response
-                .headers()
-                .get(CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
-            let declared = response
-                .headers()
-                .get(CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse::<u64>().ok());
-            if declared.is_some_and(|n| n > max as u64) {
-                return Err(ExchangeError::new(ExchangeErrorKind::ResponseTooLarge));
-            }
-            let mut body = Vec::with_capacity(declared.map_or(1024, |n| n as usize).min(max));
-            while let Some(chunk) = response.chunk().await.map_err(transport)? {
-                if body.len() + chunk.len() > max {
-                    return Err(ExchangeError::new(ExchangeErrorKind::ResponseTooLarge));
-                }
-                body.extend_from_slice(&chunk);
-            }
-            Ok((status, content_type, body))
-        };
-        let (status, content_type, body) = match tokio::time::timeout(exchange.timeout, sent).await
-        {
-            Ok(Ok(answer)) => answer,
-            Ok(Err(e)) => {
-                tracing::warn!(flow, endpoint = %endpoint, error = %e, "token request failed");
-                return Err(e);
-            }
-            Err(_) => {
-                tracing::warn!(flow, endpoint = %endpoint, timeout_ms = exchange.timeout.as_millis() as u64, "token request timed out");
-                return Err(ExchangeError::new(ExchangeErrorKind::Timeout));
+        let response = match fetcher.send(request, self.inner.timeout).await {
+            Ok(response) => response,
+            Err(e) => {
+                let err = match e.kind() {
+                    HttpErrorKind::Timeout => ExchangeError::new(ExchangeErrorKind::Timeout),
+                    HttpErrorKind::TooLarge => {
+                        ExchangeError::new(ExchangeErrorKind::ResponseTooLarge)
+                    }
+                    // The error's text can carry the URL, never a token or secret; keep it as
+                    // the source for logs.
+                    _ => ExchangeError::new(ExchangeErrorKind::Network).with_source(e),
+                };
+                tracing::warn!(flow, endpoint = %endpoint, error = %err, "token request failed");
+                return Err(err);
             }
         };
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = response.into_body();
         if status != StatusCode::OK {
             let e = refusal(status, content_type.as_deref(), &body);
             tracing::info!(flow, endpoint = %endpoint, status = status.as_u16(), error = e.issuer_error().unwrap_or(""), "token endpoint refused the request");
             return Err(e);
         }
-        let parsed = parse_success(&body, inner.clock.now());
+        let parsed = parse_success(&body, clock.now());
         match &parsed {
             Ok(_) => tracing::debug!(flow, endpoint = %endpoint, "token exchanged"),
             Err(e) => {
@@ -255,16 +236,6 @@ impl Auth0 {
             }
         }
         parsed
-    }
-}
-
-fn transport(e: reqwest::Error) -> ExchangeError {
-    if e.is_timeout() {
-        ExchangeError::new(ExchangeErrorKind::Timeout)
-    } else {
-        // The reqwest error's text can carry the URL, never a token or secret; keep it as
-        // the source for logs.
-        ExchangeError::new(ExchangeErrorKind::Network).with_source(e)
     }
 }
 

@@ -1,18 +1,22 @@
 //! The token-exchange part of the configuration: client credentials, timeout, token
 //! endpoint override.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use url::Url;
 
 use super::client_auth::ClientAuth;
-use crate::config::ConfigError;
-use crate::issuer::check_url;
+use super::secret::ClientSecret;
+use crate::config::{ConfigError, ConfigErrorKind};
+use crate::issuer::{check_url, url_error_kind};
+use crate::verifier::Auth0;
 
 /// Default timeout of a token request (SPEC §8).
 pub(crate) const DEFAULT_EXCHANGE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What the builder collected for token exchange.
+/// The token-exchange settings before they are checked.
 #[derive(Debug)]
 pub(crate) struct ExchangeOptions {
     pub(crate) client_id: Option<String>,
@@ -32,12 +36,24 @@ impl Default for ExchangeOptions {
     }
 }
 
+/// Checked settings.
+#[derive(Debug)]
+pub(crate) struct Exchange {
+    pub(crate) client_id: Option<Box<str>>,
+    pub(crate) auth: Option<ClientAuth>,
+    pub(crate) timeout: Duration,
+    pub(crate) token_endpoint: Option<Url>,
+}
+
 impl ExchangeOptions {
-    /// Checks the options. `max_response_bytes` caps token responses like other fetches.
-    pub(crate) fn build(self, max_response_bytes: usize) -> Result<Exchange, ConfigError> {
+    pub(crate) fn build(self) -> Result<Exchange, ConfigError> {
         let client_id = match self.client_id {
             Some(id) if id.trim().is_empty() => {
-                return Err(ConfigError::new("client_id", "must not be empty"));
+                return Err(ConfigError::new(
+                    "client_id",
+                    ConfigErrorKind::Empty,
+                    "must not be empty",
+                ));
             }
             other => other,
         };
@@ -45,22 +61,39 @@ impl ExchangeOptions {
             if client_id.is_none() {
                 return Err(ConfigError::new(
                     "client_id",
+                    ConfigErrorKind::Missing,
                     "required with client_secret or client_auth",
                 ));
             }
             if auth.secret().is_some_and(|s| s.secret().is_empty()) {
-                return Err(ConfigError::new("client_secret", "must not be empty"));
+                return Err(ConfigError::new(
+                    "client_secret",
+                    ConfigErrorKind::Empty,
+                    "must not be empty",
+                ));
             }
         }
         if self.timeout.is_zero() {
-            return Err(ConfigError::new("exchange_timeout", "must be positive"));
+            return Err(ConfigError::new(
+                "exchange_timeout",
+                ConfigErrorKind::OutOfRange,
+                "must be positive",
+            ));
         }
         let token_endpoint = match self.token_endpoint {
             None => None,
             Some(s) => {
-                let url = Url::parse(&s)
-                    .map_err(|_| ConfigError::new("token_endpoint", "not an absolute URL"))?;
-                check_url(&url).map_err(|why| ConfigError::new("token_endpoint", why))?;
+                let url = Url::parse(&s).map_err(|_| {
+                    ConfigError::new(
+                        "token_endpoint",
+                        ConfigErrorKind::Malformed,
+                        "not an absolute URL",
+                    )
+                    .with_value(&s)
+                })?;
+                check_url(&url).map_err(|why| {
+                    ConfigError::new("token_endpoint", url_error_kind(&url), why).with_value(&s)
+                })?;
                 Some(url)
             }
         };
@@ -69,25 +102,99 @@ impl ExchangeOptions {
             auth: self.auth,
             timeout: self.timeout,
             token_endpoint,
-            max_response_bytes,
         })
     }
 }
 
-/// Token-exchange configuration of a built [`Auth0`](crate::Auth0).
-#[derive(Debug)]
-pub(crate) struct Exchange {
-    pub(crate) client_id: Option<Box<str>>,
-    pub(crate) auth: Option<ClientAuth>,
-    pub(crate) timeout: Duration,
-    pub(crate) token_endpoint: Option<Url>,
-    pub(crate) max_response_bytes: usize,
+/// Token exchange (SPEC §8) for one API: trades the access tokens it receives for other
+/// tokens at its issuer's token endpoint. Built from the verifier with
+/// [`Auth0::token_exchange`], whose issuer, discovery cache and HTTP client it shares.
+///
+/// Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct TokenExchange {
+    pub(super) auth0: Auth0,
+    pub(super) inner: Arc<Exchange>,
 }
 
 impl Exchange {
-    /// The client id and its authentication, when both are configured.
     pub(crate) fn credentials(&self) -> Option<(&str, &ClientAuth)> {
         Some((self.client_id.as_deref()?, self.auth.as_ref()?))
+    }
+}
+
+/// Configures a [`TokenExchange`]. Start from [`Auth0::token_exchange`].
+#[must_use]
+#[derive(Debug)]
+pub struct TokenExchangeBuilder {
+    auth0: Auth0,
+    options: ExchangeOptions,
+}
+
+impl Auth0 {
+    /// Starts configuring token exchange with this verifier's issuer (SPEC §8).
+    ///
+    /// ```
+    /// # fn main() -> Result<(), auth0_api::ConfigError> {
+    /// let auth0 = auth0_api::Auth0::builder()
+    ///     .domain("my-tenant.us.auth0.com")
+    ///     .audience("https://api.example.com")
+    ///     .build()?;
+    /// let exchange = auth0
+    ///     .token_exchange()
+    ///     .client_id("my-api-client-id")
+    ///     .client_secret("my-api-client-secret")
+    ///     .build()?;
+    /// # let _ = exchange; Ok(()) }
+    /// ```
+    pub fn token_exchange(&self) -> TokenExchangeBuilder {
+        TokenExchangeBuilder {
+            auth0: self.clone(),
+            options: ExchangeOptions::default(),
+        }
+    }
+}
+
+impl TokenExchangeBuilder {
+    /// The client id of this API's Auth0 application.
+    pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
+        self.options.client_id = Some(client_id.into());
+        self
+    }
+
+    /// The client secret of this API's Auth0 application, sent with HTTP Basic
+    /// authentication: shorthand for `client_auth(ClientAuth::client_secret_basic(secret))`.
+    pub fn client_secret(self, secret: impl Into<ClientSecret>) -> Self {
+        self.client_auth(ClientAuth::client_secret_basic(secret))
+    }
+
+    /// How this API authenticates at the token endpoint: `client_secret_basic`,
+    /// `client_secret_post` or `private_key_jwt` (see [`ClientAuth`]). Replaces
+    /// [`client_secret`](Self::client_secret).
+    pub fn client_auth(mut self, auth: ClientAuth) -> Self {
+        self.options.auth = Some(auth);
+        self
+    }
+
+    /// Timeout of each token-exchange request, response included. Default 10 s.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.options.timeout = timeout;
+        self
+    }
+
+    /// The token endpoint, instead of the one from discovery (e.g. with
+    /// [`jwks_uri`](crate::Auth0Builder::jwks_uri) and no discovery document).
+    pub fn token_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.options.token_endpoint = Some(url.into());
+        self
+    }
+
+    /// Checks the settings. Does no network I/O.
+    pub fn build(self) -> Result<TokenExchange, ConfigError> {
+        Ok(TokenExchange {
+            auth0: self.auth0,
+            inner: Arc::new(self.options.build()?),
+        })
     }
 }
 
@@ -96,7 +203,7 @@ mod tests {
     use super::*;
 
     fn field(o: ExchangeOptions) -> &'static str {
-        match o.build(1024) {
+        match o.build() {
             Ok(e) => panic!("accepted {e:?}"),
             Err(e) => e.field(),
         }
@@ -157,7 +264,7 @@ mod tests {
             client_id: Some("c".into()),
             ..Default::default()
         }
-        .build(1) else {
+        .build() else {
             panic!("build")
         };
         assert!(e.credentials().is_none());
@@ -168,7 +275,7 @@ mod tests {
             token_endpoint: Some("http://127.0.0.1:9/oauth/token".into()),
             ..Default::default()
         }
-        .build(1) else {
+        .build() else {
             panic!("build")
         };
         assert_eq!(

@@ -3,10 +3,15 @@
 use std::fmt;
 use std::time::Duration;
 
-use http::header::{CACHE_CONTROL, CONTENT_LENGTH};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::header::{ACCEPT, CACHE_CONTROL};
+use http::{Request, Response};
 use serde_json::{Map, Value};
 use url::Url;
 
+use crate::http::{HttpClient, HttpError, HttpErrorKind};
 use crate::jose::parse_object;
 
 /// Why a discovery or JWKS fetch failed. Never shown to clients; logged and chained as the
@@ -63,16 +68,26 @@ pub(crate) struct Fetched {
     pub(crate) max_age: Option<Duration>,
 }
 
-/// Fetches JSON documents from the issuer.
-#[derive(Clone, Debug)]
+/// Fetches JSON documents from the issuer, and sends the token-exchange POSTs, through the
+/// configured [`HttpClient`] with one timeout and one size cap.
+#[derive(Clone)]
 pub(crate) struct Fetcher {
-    client: reqwest::Client,
+    client: Arc<dyn HttpClient>,
     timeout: Duration,
     max_bytes: usize,
 }
 
+impl fmt::Debug for Fetcher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Fetcher")
+            .field("timeout", &self.timeout)
+            .field("max_bytes", &self.max_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Fetcher {
-    pub(crate) fn new(client: reqwest::Client, timeout: Duration, max_bytes: usize) -> Self {
+    pub(crate) fn new(client: Arc<dyn HttpClient>, timeout: Duration, max_bytes: usize) -> Self {
         Self {
             client,
             timeout,
@@ -80,36 +95,31 @@ impl Fetcher {
         }
     }
 
-    pub(crate) fn client(&self) -> &reqwest::Client {
-        &self.client
+    /// Sends `request` with the size cap, within `timeout`.
+    pub(crate) async fn send(
+        &self,
+        request: Request<Bytes>,
+        timeout: Duration,
+    ) -> Result<Response<Bytes>, HttpError> {
+        crate::http::send(&*self.client, request, self.max_bytes, timeout).await
     }
 
     /// GETs `url` and parses a JSON object, all within the timeout.
     pub(crate) async fn get_json(&self, url: &Url) -> Result<Fetched, FetchError> {
-        match tokio::time::timeout(self.timeout, self.get_json_inner(url)).await {
-            Ok(r) => r,
-            Err(_) => Err(FetchError::Timeout),
-        }
-    }
-
-    async fn get_json_inner(&self, url: &Url) -> Result<Fetched, FetchError> {
-        let mut response = self
-            .client
-            .get(url.clone())
-            .header(http::header::ACCEPT, "application/json")
-            .send()
+        let request = Request::get(url.as_str())
+            .header(ACCEPT, "application/json")
+            .body(Bytes::new())
+            .map_err(|_| FetchError::Network)?;
+        let response = self
+            .send(request, self.timeout)
             .await
-            .map_err(map_reqwest)?;
+            .map_err(|e| match e.kind() {
+                HttpErrorKind::Timeout => FetchError::Timeout,
+                HttpErrorKind::TooLarge => FetchError::TooLarge,
+                _ => FetchError::Network,
+            })?;
         if response.status() != http::StatusCode::OK {
             return Err(FetchError::Status(response.status().as_u16()));
-        }
-        let declared = response
-            .headers()
-            .get(CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        if declared.is_some_and(|n| n > self.max_bytes as u64) {
-            return Err(FetchError::TooLarge);
         }
         let max_age = response
             .headers()
@@ -117,24 +127,8 @@ impl Fetcher {
             .iter()
             .filter_map(|v| v.to_str().ok())
             .find_map(parse_max_age);
-        let mut body =
-            Vec::with_capacity(declared.map_or(4096, |n| n as usize).min(self.max_bytes));
-        while let Some(chunk) = response.chunk().await.map_err(map_reqwest)? {
-            if body.len() + chunk.len() > self.max_bytes {
-                return Err(FetchError::TooLarge);
-            }
-            body.extend_from_slice(&chunk);
-        }
-        let json = parse_object(&body).ok_or(FetchError::InvalidJson)?;
+        let json = parse_object(response.body()).ok_or(FetchError::InvalidJson)?;
         Ok(Fetched { json, max_age })
-    }
-}
-
-fn map_reqwest(e: reqwest::Error) -> FetchError {
-    if e.is_timeout() {
-        FetchError::Timeout
-    } else {
-        FetchError::Network
     }
 }
 

@@ -1,10 +1,12 @@
-//! Signing keys: discovery (OIDC, then RFC 8414), the JWKS, and the cache that keeps them
-//! usable through rotation and outages.
+//! Signing keys: discovery (OIDC, then RFC 8414), the JWKS, the cache that keeps them
+//! usable through rotation and outages, and the source that picks an issuer's cache.
 
 mod cache;
 mod discovery;
 mod fetch;
+mod source;
 
 pub(crate) use cache::{CachePolicy, KeyCache, KeySettings, Snapshot};
 pub use fetch::FetchError;
 pub(crate) use fetch::Fetcher;
+pub(crate) use source::{Allowed, KeySource, RequestInfo};

@@ -70,7 +70,7 @@ fn config_error_display_names_the_field() {
         .build()
         .unwrap_err();
     let text = err.to_string();
-    assert!(text.starts_with("invalid `issuer`: "), "{text}");
+    assert!(text.starts_with("invalid `issuer` (insecure): "), "{text}");
     assert!(!text.ends_with('.'));
 }
 
@@ -109,14 +109,87 @@ fn futures_are_send() {
     let auth0 = Auth0::builder()
         .domain("t.auth0.com")
         .audience("api")
+        .build()
+        .unwrap();
+    let exchange = auth0
+        .token_exchange()
         .client_id("id")
         .client_secret("secret")
         .build()
         .unwrap();
     let headers = http::HeaderMap::new();
+    let (method, uri) = (http::Method::GET, http::Uri::from_static("/x"));
+    is_send(&auth0.verify(auth0_api::RequestContext::new(&method, &uri, &headers)));
     is_send(&auth0.verify_request(&http::Method::GET, "https://x/", &headers));
     is_send(&auth0.verify_access_token("t"));
-    is_send(&auth0.get_access_token_for_connection(ConnectionTokenRequest::new("c", "t")));
-    is_send(&auth0.get_token_by_exchange_profile(ExchangeProfileRequest::new("t", "urn:x")));
-    is_send(&auth0.get_token_on_behalf_of(OnBehalfOfRequest::new("t", "aud")));
+    is_send(&exchange.get_access_token_for_connection(ConnectionTokenRequest::new("c", "t")));
+    is_send(&exchange.get_token_by_exchange_profile(ExchangeProfileRequest::new("t", "urn:x")));
+    is_send(&exchange.get_token_on_behalf_of(OnBehalfOfRequest::new("t", "aud")));
+}
+
+/// A refused setting names its kind and, when it is not secret, the value.
+#[test]
+fn config_errors_name_kind_and_value() {
+    use auth0_api::{ConfigErrorKind, NonceConfig};
+    use std::time::Duration;
+    let ok = || Auth0::builder().domain("t.auth0.com").audience("api");
+    let err = |b: auth0_api::Auth0Builder| b.build().err().expect("refused");
+    let e = err(ok().issuer("http://id.example.com/"));
+    assert_eq!(
+        (e.field(), e.kind(), e.value()),
+        (
+            "issuer",
+            ConfigErrorKind::Insecure,
+            Some("http://id.example.com/")
+        )
+    );
+    assert!(e.to_string().contains("http://id.example.com/"), "{e}");
+    let e = err(ok().public_url("ftp://x"));
+    assert_eq!(
+        (e.kind(), e.value()),
+        (ConfigErrorKind::Unsupported, Some("ftp://x"))
+    );
+    let e = err(Auth0::builder().audience("api"));
+    assert_eq!((e.field(), e.kind()), ("domain", ConfigErrorKind::Missing));
+    let e = err(ok()
+        .domains(["a.example"])
+        .domains_resolver(|_ctx| async { Ok::<_, std::io::Error>(vec![]) }));
+    assert_eq!(e.kind(), ConfigErrorKind::Conflict);
+    let e = err(ok().unknown_kid_cooldown(Duration::ZERO));
+    assert_eq!(
+        (e.field(), e.kind()),
+        ("unknown_kid_cooldown", ConfigErrorKind::OutOfRange)
+    );
+    let e = err(ok().jwks_cache_ttl(
+        Duration::ZERO,
+        Duration::from_secs(60),
+        Duration::from_secs(60),
+    ));
+    assert_eq!(
+        (e.field(), e.kind()),
+        ("jwks_cache_ttl", ConfigErrorKind::OutOfRange)
+    );
+    let nonce = NonceConfig::new(vec![7u8; 32])
+        .expect("secret")
+        .lifetime(Duration::ZERO);
+    let e = err(ok().dpop_nonce(nonce));
+    assert_eq!(
+        (e.field(), e.kind()),
+        ("dpop_nonce", ConfigErrorKind::OutOfRange)
+    );
+    let e = TrustProxy::networks(["10.0.0.0/33"])
+        .err()
+        .expect("refused");
+    assert_eq!(
+        (e.kind(), e.value()),
+        (ConfigErrorKind::Malformed, Some("10.0.0.0/33"))
+    );
+    let e = "sometimes".parse::<DpopMode>().err().expect("refused");
+    assert_eq!((e.field(), e.value()), ("dpop", Some("sometimes")));
+    let e = NonceConfig::new(vec![1u8; 8]).err().expect("refused");
+    assert_eq!(
+        (e.kind(), e.value()),
+        (ConfigErrorKind::Insecure, None),
+        "secrets are never shown"
+    );
 }

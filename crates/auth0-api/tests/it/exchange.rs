@@ -4,9 +4,9 @@ use std::time::{Duration, Instant};
 
 use auth0_api::exchange::RESERVED_PARAMETERS;
 use auth0_api::{
-    Algorithm, AssertionAudience, Auth0, Auth0Builder, ClientAssertionKey, ClientAuth,
+    Algorithm, AssertionAudience, Auth0, Auth0Builder, ClientAssertionKey, ClientAuth, ConfigError,
     ConnectionTokenRequest, ExchangeError, ExchangeErrorKind, ExchangeProfileRequest,
-    OnBehalfOfRequest, UnixTime,
+    OnBehalfOfRequest, TokenExchange, TokenExchangeBuilder, UnixTime,
 };
 use auth0_api_testing::{Behavior, Endpoint, TestClock, TestIssuer, TokenResponse};
 use aws_lc_rs::rand::SystemRandom;
@@ -26,19 +26,100 @@ async fn issuer() -> TestIssuer {
         .await
 }
 
-fn builder(issuer: &TestIssuer) -> Auth0Builder {
-    Auth0::builder()
-        .issuer(issuer.issuer())
-        .audience(issuer.audience())
-        .clock(issuer.clock())
-        .client_id("api-client")
+/// The verifier's builder and the token-exchange settings built from it, so each test
+/// reads as one chain.
+struct Setup {
+    verifier: Auth0Builder,
+    exchange: Vec<Box<dyn FnOnce(TokenExchangeBuilder) -> TokenExchangeBuilder>>,
 }
 
-fn auth0(issuer: &TestIssuer) -> Auth0 {
+impl From<Auth0Builder> for Setup {
+    fn from(verifier: Auth0Builder) -> Self {
+        Self {
+            verifier,
+            exchange: Vec::new(),
+        }
+    }
+}
+
+impl Setup {
+    fn ex(
+        mut self,
+        f: impl FnOnce(TokenExchangeBuilder) -> TokenExchangeBuilder + 'static,
+    ) -> Self {
+        self.exchange.push(Box::new(f));
+        self
+    }
+    fn client_id(self, id: &'static str) -> Self {
+        self.ex(move |b| b.client_id(id))
+    }
+    fn client_secret(self, secret: &'static str) -> Self {
+        self.ex(move |b| b.client_secret(secret))
+    }
+    fn client_auth(self, auth: ClientAuth) -> Self {
+        self.ex(move |b| b.client_auth(auth))
+    }
+    fn exchange_timeout(self, t: Duration) -> Self {
+        self.ex(move |b| b.timeout(t))
+    }
+    fn token_endpoint(self, url: impl Into<String>) -> Self {
+        let url = url.into();
+        self.ex(move |b| b.token_endpoint(url))
+    }
+    fn jwks_uri(mut self, url: impl Into<String>) -> Self {
+        self.verifier = self.verifier.jwks_uri(url);
+        self
+    }
+    fn build(self) -> Result<Both, ConfigError> {
+        let auth0 = self.verifier.build()?;
+        let mut b = auth0.token_exchange();
+        for f in self.exchange {
+            b = f(b);
+        }
+        Ok(Both {
+            exchange: b.build()?,
+            auth0,
+        })
+    }
+}
+
+/// A verifier and its token exchange.
+struct Both {
+    auth0: Auth0,
+    exchange: TokenExchange,
+}
+
+impl std::ops::Deref for Both {
+    type Target = TokenExchange;
+    fn deref(&self) -> &TokenExchange {
+        &self.exchange
+    }
+}
+
+impl Both {
+    async fn verify_access_token(
+        &self,
+        token: &str,
+    ) -> Result<auth0_api::Claims, auth0_api::Error> {
+        self.auth0.verify_access_token(token).await
+    }
+}
+
+fn builder(issuer: &TestIssuer) -> Setup {
+    Setup::from(
+        Auth0::builder()
+            .issuer(issuer.issuer())
+            .audience(issuer.audience())
+            .clock(issuer.clock()),
+    )
+    .client_id("api-client")
+}
+
+fn auth0(issuer: &TestIssuer) -> Both {
     build(builder(issuer).client_secret("api-secret"))
 }
 
-fn build(b: Auth0Builder) -> Auth0 {
+fn build(b: Setup) -> Both {
     match b.build() {
         Ok(a) => a,
         Err(e) => panic!("build: {e}"),
@@ -849,12 +930,12 @@ async fn missing_client_credentials_send_nothing() {
     let issuer = issuer().await;
     for auth0 in [
         build(builder(&issuer)),
-        build(
+        build(Setup::from(
             Auth0::builder()
                 .issuer(issuer.issuer())
                 .audience(issuer.audience())
                 .clock(issuer.clock()),
-        ),
+        )),
     ] {
         let e = err(auth0
             .get_access_token_for_connection(ConnectionTokenRequest::new("github", "at"))
@@ -878,12 +959,14 @@ async fn missing_client_credentials_send_nothing() {
 #[test]
 fn builder_refuses_bad_exchange_options() {
     let base = || {
-        Auth0::builder()
-            .issuer("https://id.example.com/")
-            .audience("a")
+        Setup::from(
+            Auth0::builder()
+                .issuer("https://id.example.com/")
+                .audience("a"),
+        )
     };
-    let field = |b: Auth0Builder| match b.build() {
-        Ok(a) => panic!("accepted {a:?}"),
+    let field = |b: Setup| match b.build() {
+        Ok(a) => panic!("accepted {:?}", a.exchange),
         Err(e) => e.field(),
     };
     assert_eq!(field(base().client_secret("s")), "client_id");
@@ -968,7 +1051,7 @@ async fn act_helpers_on_verified_tokens() {
     let issuer = issuer().await;
     let auth0 = auth0(&issuer);
     let verify = |token: String| {
-        let auth0 = auth0.clone();
+        let auth0 = auth0.auth0.clone();
         async move {
             match auth0.verify_access_token(&token).await {
                 Ok(c) => c,

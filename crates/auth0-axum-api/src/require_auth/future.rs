@@ -79,8 +79,7 @@ where
                 StateProj::Verifying { verify } => match ready!(verify.as_mut().poll(cx)) {
                     Ok(verified) => {
                         let Some(mut inner) = this.inner.take() else {
-                            this.state.set(State::Done);
-                            continue;
+                            panic!("`ResponseFuture` lost its inner service");
                         };
                         *this.dpop_nonce = verified.dpop_nonce;
                         let future = inner.call(verified.request);
@@ -89,7 +88,10 @@ where
                     Err(error) => {
                         this.state.set(State::Done);
                         log_rejection(&error);
-                        return Poll::Ready(Ok(this.on_rejection.on_rejection(this.auth0, &error)));
+                        let mut response = this.on_rejection.on_rejection(this.auth0, &error);
+                        // Outer layers can see why, whatever the response looks like.
+                        response.extensions_mut().insert(error);
+                        return Poll::Ready(Ok(response));
                     }
                 },
                 StateProj::Calling { future } => {
@@ -103,8 +105,9 @@ where
                         response
                     }));
                 }
-                // Polled after completion: the contract allows never waking again.
-                StateProj::Done => return Poll::Pending,
+                // Polling a completed future is a bug in the caller: say so instead of
+                // hanging.
+                StateProj::Done => panic!("`ResponseFuture` polled after completion"),
             }
         }
     }

@@ -3,13 +3,12 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use auth0_api::{Auth0, Requirements};
-use http::{HeaderValue, Request, Response};
+use http::{Request, Response};
 use tower_service::Service;
 
 use super::ResponseFuture;
 use super::future::Verified;
 use crate::rejection::{DefaultRejection, OnRejection};
-use crate::url::request_url;
 
 /// The service made by [`RequireAuthLayer`](super::RequireAuthLayer): verifies, then calls
 /// the inner service with the claims in the request extensions.
@@ -84,26 +83,12 @@ where
         let requirements = Arc::clone(&self.requirements);
         let verify = Box::pin(async move {
             let (mut parts, body) = req.into_parts();
-            let claims = match parts.extensions.get::<auth0_api::Claims>() {
-                Some(claims) => claims.clone(),
-                None => {
-                    let url = request_url(&auth0, &parts.uri, &parts.headers, &parts.extensions);
-                    let claims = auth0
-                        .verify_request(&parts.method, &url, &parts.headers)
-                        .await?;
-                    parts.extensions.insert(claims.clone());
-                    claims
-                }
-            };
+            let claims = crate::claims::verified(&mut parts, &auth0).await?;
             requirements.check(&claims)?;
-            let nonce = if claims.jkt().is_some() {
-                next_dpop_nonce(&auth0)
-            } else {
-                None
-            };
+            let dpop_nonce = auth0.success_dpop_nonce(&claims);
             Ok(Verified {
                 request: Request::from_parts(parts, body),
-                dpop_nonce: nonce,
+                dpop_nonce,
             })
         });
         ResponseFuture::new(
@@ -113,12 +98,4 @@ where
             Arc::clone(&self.on_rejection),
         )
     }
-}
-
-/// The `DPoP-Nonce` to send with a successful DPoP-authenticated response (RFC 9449 §8.2),
-/// when server nonces are configured, so clients need no extra round trip.
-fn next_dpop_nonce(auth0: &Auth0) -> Option<HeaderValue> {
-    auth0
-        .next_dpop_nonce()
-        .and_then(|n| HeaderValue::try_from(n).ok())
 }

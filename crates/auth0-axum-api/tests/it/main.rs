@@ -7,6 +7,7 @@
 )]
 
 mod dpop;
+mod nested;
 mod proxy;
 mod responses;
 mod socket;

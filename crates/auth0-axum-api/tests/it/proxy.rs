@@ -204,7 +204,8 @@ async fn forwarded_wins_over_x_forwarded() {
     let h = [
         (
             "forwarded",
-            "for=192.0.2.60;proto=https;host=api.example.com, proto=http;host=inner",
+            // The client wrote the first element; the trusted proxy appended the last one.
+            "for=192.0.2.60;proto=http;host=evil.example, proto=https;host=api.example.com",
         ),
         ("x-forwarded-proto", "http"),
         ("x-forwarded-host", "other.example"),

@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use ipnet::IpNet;
 
-use crate::config::ConfigError;
+use crate::config::{ConfigError, ConfigErrorKind};
 
 /// Which peers are trusted to report the original scheme, host and prefix through
 /// `Forwarded` / `X-Forwarded-*` headers. The default trusts nobody.
@@ -47,7 +47,12 @@ impl TrustProxy {
             let net = IpNet::from_str(s)
                 .or_else(|_| IpAddr::from_str(s).map(IpNet::from))
                 .map_err(|_| {
-                    ConfigError::new("trust_proxy", "not an IP address or CIDR network")
+                    ConfigError::new(
+                        "trust_proxy",
+                        ConfigErrorKind::Malformed,
+                        "not an IP address or CIDR network",
+                    )
+                    .with_value(s)
                 })?;
             out.push(net);
         }

@@ -1,0 +1,349 @@
+//! What a trusted proxy says about the original request: RFC 7239 `Forwarded`
+//! (`proto=`, `host=`) and the de-facto `X-Forwarded-Proto`, `X-Forwarded-Host` and
+//! `X-Forwarded-Prefix`.
+//!
+//! Every value is validated; a value that fails is ignored and the next source is used, so
+//! hostile headers can make a DPoP proof fail to match, never make the URL something other
+//! than a well-formed `scheme://host[:port][/prefix]/path`.
+
+use http::header::FORWARDED;
+use http::{HeaderMap, HeaderName};
+
+use crate::host::parse_authority;
+
+pub(crate) const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+pub(crate) const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+pub(crate) const X_FORWARDED_PREFIX: HeaderName = HeaderName::from_static("x-forwarded-prefix");
+
+/// Longest prefix taken from `X-Forwarded-Prefix`.
+const MAX_PREFIX_LEN: usize = 1024;
+/// Longest `Forwarded` field parsed; proxies write a few dozen bytes per hop.
+const MAX_FORWARDED_LEN: usize = 8 * 1024;
+
+/// What the proxy reported: scheme, `host[:port]` and path prefix, each validated.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Reported<'h> {
+    pub(crate) scheme: Option<&'static str>,
+    pub(crate) host: Option<String>,
+    pub(crate) prefix: &'h str,
+}
+
+/// Reads what the trusted proxy wrote: the right-most `Forwarded` element first (the one
+/// the proxy nearest to us appended; elements further left may come from the client), then
+/// `X-Forwarded-Proto` / `X-Forwarded-Host` (first value) for what it did not say, and
+/// `X-Forwarded-Prefix`.
+pub(crate) fn reported(headers: &HeaderMap) -> Reported<'_> {
+    let mut out = Reported::default();
+    if let Some(fwd) = forwarded(headers) {
+        out.scheme = fwd.proto;
+        out.host = fwd.host;
+    }
+    if out.scheme.is_none() {
+        out.scheme = first_value(headers, &X_FORWARDED_PROTO).and_then(proto);
+    }
+    if out.host.is_none() {
+        out.host = first_value(headers, &X_FORWARDED_HOST).and_then(host);
+    }
+    out.prefix = first_value(headers, &X_FORWARDED_PREFIX)
+        .and_then(valid_prefix)
+        .unwrap_or("");
+    out
+}
+
+/// `http` or `https`, case-insensitive.
+pub(crate) fn proto(value: &str) -> Option<&'static str> {
+    if value.eq_ignore_ascii_case("https") {
+        Some("https")
+    } else if value.eq_ignore_ascii_case("http") {
+        Some("http")
+    } else {
+        None
+    }
+}
+
+/// A validated, lowercased `host[:port]` (see [`crate::host`]).
+pub(crate) fn host(value: &str) -> Option<String> {
+    let authority = parse_authority(value).ok()?;
+    let mut out = String::with_capacity(value.len());
+    authority.write_to(&mut out);
+    Some(out)
+}
+
+/// The first comma-separated value of the first field of `name`, trimmed.
+fn first_value<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Option<&'h str> {
+    let field = headers.get(name)?.to_str().ok()?;
+    let value = field.split(',').next()?.trim_matches([' ', '\t']);
+    (!value.is_empty()).then_some(value)
+}
+
+/// A path prefix such as `/api`: starts with one `/`, no dot segments (plain or encoded), no
+/// `:`, no query, fragment, backslash, whitespace or control characters. Returned without a
+/// trailing slash; `/` alone is the empty prefix.
+fn valid_prefix(value: &str) -> Option<&str> {
+    if value.len() > MAX_PREFIX_LEN || !value.starts_with('/') || value.starts_with("//") {
+        return None;
+    }
+    if value.contains("..") || value.to_ascii_lowercase().contains("%2e") {
+        return None;
+    }
+    let forbidden = |b: u8| {
+        matches!(
+            b,
+            b':' | b'?'
+                | b'#'
+                | b'\\'
+                | b' '
+                | b'"'
+                | b'<'
+                | b'>'
+                | b'`'
+                | b'{'
+                | b'}'
+                | b'|'
+                | b'^'
+        ) || b.is_ascii_control()
+            || !b.is_ascii()
+    };
+    if value.bytes().any(forbidden) {
+        return None;
+    }
+    Some(value.trim_end_matches('/'))
+}
+
+/// `proto=` and `host=` of one forwarded-element.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Forwarded {
+    pub(crate) proto: Option<&'static str>,
+    pub(crate) host: Option<String>,
+}
+
+/// Reads `proto=` and `host=` from the right-most forwarded-element of the last `Forwarded`
+/// field (RFC 7239 §4): the one the proxy nearest to us wrote. A field that does not parse,
+/// or an element that repeats a parameter, is ignored as a whole; a value that fails
+/// validation is ignored alone.
+pub(crate) fn forwarded(headers: &HeaderMap) -> Option<Forwarded> {
+    let field = headers.get_all(FORWARDED).iter().next_back()?;
+    if field.len() > MAX_FORWARDED_LEN {
+        return None;
+    }
+    let elements = parse_elements(field.to_str().ok()?)?;
+    let last = elements.last()?;
+    let mut out = Forwarded::default();
+    let (mut seen_proto, mut seen_host) = (false, false);
+    for (name, value) in last {
+        if name.eq_ignore_ascii_case("proto") {
+            if std::mem::replace(&mut seen_proto, true) {
+                return None;
+            }
+            out.proto = proto(value);
+        } else if name.eq_ignore_ascii_case("host") {
+            if std::mem::replace(&mut seen_host, true) {
+                return None;
+            }
+            out.host = host(value);
+        }
+    }
+    Some(out)
+}
+
+type Element<'f> = Vec<(&'f str, String)>;
+
+/// Every element of a `Forwarded` field as `name=value` pairs, values unquoted; `None` when
+/// the field does not follow the RFC 7239 §4 grammar.
+fn parse_elements(field: &str) -> Option<Vec<Element<'_>>> {
+    let bytes = field.as_bytes();
+    let mut elements = vec![Vec::new()];
+    let mut i = 0;
+    let skip_ws = |i: &mut usize| {
+        while *i < bytes.len() && matches!(bytes[*i], b' ' | b'\t') {
+            *i += 1;
+        }
+    };
+    loop {
+        skip_ws(&mut i);
+        match bytes.get(i) {
+            None => break,
+            Some(b',') => {
+                i += 1;
+                elements.push(Vec::new());
+                continue;
+            }
+            Some(b';') => {
+                i += 1;
+                continue;
+            }
+            Some(_) => {}
+        }
+        let start = i;
+        while i < bytes.len() && is_tchar(bytes[i]) {
+            i += 1;
+        }
+        let name = field.get(start..i)?;
+        if name.is_empty() || bytes.get(i) != Some(&b'=') {
+            return None;
+        }
+        i += 1;
+        let value = if bytes.get(i) == Some(&b'"') {
+            i += 1;
+            let mut v = String::new();
+            loop {
+                match bytes.get(i)? {
+                    b'"' => {
+                        i += 1;
+                        break;
+                    }
+                    b'\\' => {
+                        v.push(char::from(*bytes.get(i + 1)?));
+                        i += 2;
+                    }
+                    b => {
+                        v.push(char::from(*b));
+                        i += 1;
+                    }
+                }
+            }
+            v
+        } else {
+            let start = i;
+            while i < bytes.len() && is_tchar(bytes[i]) {
+                i += 1;
+            }
+            field.get(start..i)?.to_owned()
+        };
+        elements.last_mut()?.push((name, value));
+        skip_ws(&mut i);
+        match bytes.get(i) {
+            None | Some(b',' | b';') => {}
+            Some(_) => return None,
+        }
+    }
+    // Empty elements (`a=b,,c=d`, a trailing comma) carry nothing.
+    elements.retain(|e| !e.is_empty());
+    Some(elements)
+}
+
+/// RFC 9110 `tchar`.
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fuzz_forwarded(headers: &HeaderMap) -> bool {
+    forwarded(headers).is_some() || reported(headers).host.is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (name, value) in pairs {
+            h.append(
+                HeaderName::from_bytes(name.as_bytes()).expect("test header name"),
+                HeaderValue::from_str(value).expect("test header value"),
+            );
+        }
+        h
+    }
+
+    #[test]
+    fn forwarded_syntax() {
+        let f = |v: &str| forwarded(&headers(&[("forwarded", v)]));
+        assert_eq!(
+            f("Proto=HTTPS; Host=api.example.com"),
+            Some(Forwarded {
+                proto: Some("https"),
+                host: Some("api.example.com".into())
+            })
+        );
+        assert_eq!(
+            f("for=\"[2001:db8::1]:4711\";host=\"a.example\""),
+            Some(Forwarded {
+                proto: None,
+                host: Some("a.example".into())
+            })
+        );
+        assert_eq!(
+            f("proto=https;host=a.example,;;proto=http,"),
+            Some(Forwarded {
+                proto: Some("http"),
+                host: None
+            }),
+            "the right-most non-empty element"
+        );
+        assert_eq!(f("proto"), None);
+        assert_eq!(f("proto=\"https\\"), None);
+        assert_eq!(f("proto=https host=a"), None);
+        assert_eq!(f("host=a;host=b"), None);
+        assert_eq!(f(&"for=x,".repeat(2000)), None, "over the length cap");
+    }
+
+    #[test]
+    fn the_right_most_element_wins() {
+        // The client sent the first element; the trusted proxy appended the second.
+        let h = headers(&[(
+            "forwarded",
+            "host=evil.example;proto=http, host=api.example.com;proto=https",
+        )]);
+        assert_eq!(
+            forwarded(&h),
+            Some(Forwarded {
+                proto: Some("https"),
+                host: Some("api.example.com".into())
+            })
+        );
+        // A client field followed by a field the proxy added: the last field counts.
+        let h = headers(&[
+            ("forwarded", "host=evil.example"),
+            ("forwarded", "host=api.example.com"),
+        ]);
+        assert_eq!(
+            forwarded(&h).and_then(|f| f.host).as_deref(),
+            Some("api.example.com")
+        );
+    }
+
+    #[test]
+    fn x_forwarded_fills_what_forwarded_did_not_say() {
+        let h = headers(&[
+            ("forwarded", "for=1.2.3.4"),
+            ("x-forwarded-proto", "HTTPS"),
+            ("x-forwarded-host", "api.example.com, proxy.local"),
+            ("x-forwarded-prefix", "/api/"),
+        ]);
+        assert_eq!(
+            reported(&h),
+            Reported {
+                scheme: Some("https"),
+                host: Some("api.example.com".into()),
+                prefix: "/api"
+            }
+        );
+    }
+
+    #[test]
+    fn prefixes() {
+        assert_eq!(valid_prefix("/api"), Some("/api"));
+        assert_eq!(valid_prefix("/api/v1/"), Some("/api/v1"));
+        assert_eq!(valid_prefix("/"), Some(""));
+        assert_eq!(valid_prefix("/a%20b"), Some("/a%20b"));
+        assert_eq!(valid_prefix(&format!("/{}", "a".repeat(2000))), None);
+        for bad in [
+            "/../admin",
+            "/a/..",
+            "//evil.example",
+            "/a:b",
+            "/%2e%2e/admin",
+            "/%2E%2E",
+            "api",
+            "/a?b",
+            "/a#b",
+            "/a\\b",
+            "/a b",
+        ] {
+            assert_eq!(valid_prefix(bad), None, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! The request URL behind reverse proxies (SPEC §6): who may report it ([`TrustProxy`]),
+//! what they report (`Forwarded`, `X-Forwarded-*`), and the URL a DPoP proof's `htu` is
+//! checked against.
+
+mod forwarded;
+mod trust;
+mod url;
+
+pub use trust::TrustProxy;
+pub(crate) use url::UrlPolicy;
+
+#[cfg(feature = "fuzzing")]
+pub(crate) use forwarded::fuzz_forwarded;
