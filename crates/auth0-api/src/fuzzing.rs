@@ -11,7 +11,7 @@ pub fn parse_untrusted(data: &[u8]) {
     let mut headers = HeaderMap::new();
     if let Ok(v) = HeaderValue::from_bytes(data) {
         headers.insert(http::header::AUTHORIZATION, v.clone());
-        headers.insert(crate::dpop::DPOP, v);
+        headers.insert(crate::dpop::DPOP, v.clone());
         let _ = crate::authorization::credentials(&headers, 16 * 1024);
         let _ = crate::dpop::fuzz_single_proof(&headers);
         headers.insert(http::header::FORWARDED, v.clone());
