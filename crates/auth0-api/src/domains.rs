@@ -1,4 +1,4 @@
-//! Multiple custom domains (SPEC §9): which issuers are allowed, checked on the token's
+//! Multiple custom domains: which issuers are allowed, checked on the token's
 //! unverified `iss` before any network call, each with its own discovery and key cache.
 
 use std::future::Future;

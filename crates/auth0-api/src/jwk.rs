@@ -296,8 +296,10 @@ fn b64_member(jwk: &Map<String, Value>, name: &str) -> Result<(Vec<u8>, String),
         .and_then(Value::as_str)
         .ok_or(JwkError::Malformed)?;
     let bytes = b64_decode(s.as_bytes()).ok_or(JwkError::Malformed)?;
-    // Re-encode so the thumbprint is computed over the canonical form.
-    Ok((bytes, s.to_owned()))
+    // The thumbprint (RFC 7638 §3) is computed over the base64url encoding of the decoded
+    // bytes, not over whatever spelling the JWK used.
+    let canonical = b64_encode(&bytes);
+    Ok((bytes, canonical))
 }
 
 fn strip_leading_zeros(b: &[u8]) -> &[u8] {

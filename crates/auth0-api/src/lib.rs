@@ -7,18 +7,18 @@
 //! # Quick start
 //!
 //! ```no_run
-//! use auth0_api::{Auth0, DpopMode, Requirements};
-//! use http::{HeaderMap, Method};
+//! use auth0_api::{Auth0, DpopMode, RequestContext, Requirements};
 //!
-//! # async fn handle(headers: HeaderMap) -> Result<(), Box<dyn std::error::Error>> {
+//! # async fn handle(request: http::Request<()>, peer: std::net::IpAddr) -> Result<(), Box<dyn std::error::Error>> {
 //! let auth0 = Auth0::builder()
 //!     .domain("my-tenant.us.auth0.com")     // or .issuer("https://id.example.com/")
 //!     .audience("https://api.example.com")
 //!     .dpop(DpopMode::Allowed)               // Disabled | Allowed (default) | Required
 //!     .build()?;                             // Err(ConfigError) names the bad input
 //!
-//! // Per request: method, the absolute URL the client used, and the headers.
-//! match auth0.verify_request(&Method::GET, "https://api.example.com/data", &headers).await {
+//! // Per request: what the HTTP server knows (method, URI, headers, peer address).
+//! let (parts, _body) = request.into_parts();
+//! match auth0.verify(RequestContext::from_parts(&parts).peer(Some(peer))).await {
 //!     Ok(claims) => {
 //!         Requirements::new().scopes(["read:data"]).check(&claims)?; // 403 when missing
 //!         println!("hello, {}", claims.sub().unwrap_or("?"));
@@ -31,6 +31,21 @@
 //! }
 //! # Ok(()) }
 //! ```
+//!
+//! Every front end (`auth0-axum-api`, the hyper example in `examples/hyper_server.rs`)
+//! is a thin adapter over [`Auth0::verify`]: the URL a DPoP proof names is worked out here,
+//! from [`Auth0Builder::public_url`], trusted proxies' headers ([`TrustProxy`]) or the
+//! `Host`, so every front end answers alike. [`Auth0::verify_request`] is the low-level
+//! entry for callers that already know the absolute URL.
+//!
+//! # Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `token-exchange` | yes | [`TokenExchange`]: Token Vault, RFC 8693 custom token exchange, on-behalf-of |
+//!
+//! A resource server that never exchanges tokens can depend on the crate with
+//! `default-features = false`.
 //!
 //! # What is checked, in order
 //!
@@ -52,7 +67,7 @@
 //!
 //! # Responses
 //!
-//! [`Auth0::error_response`] renders SPEC §7 (RFC 6750 §3, RFC 9449 §7.1):
+//! [`Auth0::error_response`] renders the refusal (RFC 6750 §3, RFC 9449 §7.1):
 //!
 //! | situation | status | `error` |
 //! |---|---|---|

@@ -1,4 +1,4 @@
-//! The rules an access token's header and claims must follow (SPEC §3.3, §3.6), in one
+//! The rules an access token's header and claims must follow (RFC 9068 §4, RFC 7519 §4.1), in one
 //! place: `typ`, required claims, `iss`, `aud`, `exp` and `nbf`.
 
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! Access-token verification on its own (SPEC §3.3–3.6): size, compact JWS, `alg`, `typ`,
+//! Access-token verification on its own (RFC 7515, RFC 9068): size, compact JWS, `alg`, `typ`,
 //! the key by `kid`, the signature, then the claim rules; with the verified-token cache in
 //! front.
 

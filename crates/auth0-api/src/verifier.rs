@@ -1,6 +1,6 @@
 //! [`Auth0`]: the verifier. One per API; cheap to clone and share.
 //!
-//! This file holds the request flow only (SPEC §3 steps 1, 2 and 7): which scheme, which
+//! This file holds the request flow only (the `Authorization` header, the scheme the DPoP mode accepts, the binding): which scheme, which
 //! proof, which URL. Token checks live in `token` and `rules`, proof checks in `dpop`, the
 //! request URL in `proxy`.
 
@@ -167,8 +167,8 @@ impl Auth0 {
         result
     }
 
-    /// Verifies a request whose absolute URL the caller already knows (without query; see
-    /// SPEC §6): the low-level form of [`Auth0::verify`], which does not apply
+    /// Verifies a request whose absolute URL the caller already knows (the query and
+    /// fragment are ignored, RFC 9449 §4.3): the low-level form of [`Auth0::verify`], which does not apply
     /// [`public_url`](Auth0Builder::public_url) or proxy trust.
     pub async fn verify_request(
         &self,
@@ -277,7 +277,7 @@ impl Auth0 {
         self.inner.tokens.verify(token, None).await
     }
 
-    /// The complete HTTP response for a refused request (SPEC §7): status, one
+    /// The complete HTTP response for a refused request (RFC 6750 §3, RFC 9449 §7.1): status, one
     /// `WWW-Authenticate` field with the challenges of this mode, `DPoP-Nonce` and
     /// `Retry-After` where they apply, and the JSON body. The [`Error`] itself is in the
     /// response extensions, so outer layers can see why.

@@ -1,4 +1,4 @@
-//! The example server of SPEC §10.
+//! The quickstart API server: `/public`, `/protected`, `GET /data` (`read:data`), `POST /data` (`write:data`).
 //!
 //! ```text
 //! cargo run -p auth0-axum-api --example quickstart

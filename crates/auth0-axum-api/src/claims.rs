@@ -24,7 +24,7 @@ use crate::rejection::AuthRejection;
 /// verified the request, the claims it stored in the request extensions are used; otherwise
 /// the request is verified here with the [`Auth0`] the router state provides
 /// (`Auth0: FromRef<S>`, e.g. `.with_state(auth0)`). A failure is an [`AuthRejection`], the
-/// SPEC §7 response.
+/// refusal response (RFC 6750 §3, RFC 9449 §7.1).
 ///
 /// A handler cannot add response headers from an extractor: to send the next `DPoP-Nonce`
 /// on successful DPoP responses when server nonces are on, put the route behind

@@ -38,7 +38,7 @@
 //! |---|---|
 //! | [`Claims`] | extractor: `claims: Claims` (typed accessors), `Claims<MyClaims>` (your serde type), `Option<Claims>` (optional auth) |
 //! | [`Auth0Ext::require_auth`] → [`RequireAuthLayer`] | tower layer: `route_layer(auth0.require_auth())`, `.scopes([..])`, `.any_scope([..])`, `.permissions([..])`, `.any_permission([..])`, `.on_rejection(..)` |
-//! | [`AuthRejection`] | the extractor's rejection: the SPEC §7 response, and the typed [`Error`] |
+//! | [`AuthRejection`] | the extractor's rejection: the refusal response (RFC 6750 §3, RFC 9449 §7.1), and the typed [`Error`] |
 //! | [`OnRejection`] | swap the layer's response (a closure `Fn(&Error) -> Response` works) |
 //!
 //! The [`Auth0`] verifier comes from the router state through [`FromRef`](axum_core::extract::FromRef):

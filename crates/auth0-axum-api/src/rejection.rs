@@ -33,7 +33,7 @@ pub(crate) fn log_rejection(error: &Error) {
 }
 
 /// The rejection of the [`Claims`](crate::Claims) extractor: the typed [`Error`] and the
-/// SPEC §7 response for it (status, `WWW-Authenticate`, JSON body) as `IntoResponse`.
+/// refusal response for it (status, `WWW-Authenticate`, JSON body) as `IntoResponse`.
 ///
 /// To answer differently, extract `Result<Claims, AuthRejection>` and map the error.
 pub struct AuthRejection {
@@ -92,7 +92,7 @@ impl IntoResponse for AuthRejection {
 
 /// How [`RequireAuth`](crate::RequireAuth) answers a refused request.
 ///
-/// Implemented by [`DefaultRejection`] (the SPEC §7 response) and by every closure
+/// Implemented by [`DefaultRejection`] (the RFC 6750 / RFC 9449 refusal response) and by every closure
 /// `Fn(&Error) -> http::Response<B>`, so `.on_rejection(|err: &Error| ...)` swaps the
 /// response while still seeing the typed error.
 pub trait OnRejection<B> {

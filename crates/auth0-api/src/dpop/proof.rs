@@ -1,4 +1,4 @@
-//! DPoP proof verification (RFC 9449 §4.3), in the order of SPEC §5.
+//! DPoP proof verification (RFC 9449 §4.3): structure, key, signature, claims, binding, nonce, replay.
 
 use std::time::Duration;
 
@@ -52,7 +52,7 @@ pub(crate) fn ath(token: &str) -> String {
 }
 
 impl DpopVerifier {
-    /// Verifies `proof` for the request and token in `input`, in the order of SPEC §5; the
+    /// Verifies `proof` for the request and token in `input`, cheapest checks first; the
     /// `jti` is recorded last, so a proof refused for any other reason does not consume it.
     pub(crate) async fn verify(&self, proof: &str, input: ProofInput<'_>) -> Result<(), Error> {
         let decoded = jws::decode(proof, self.algs).map_err(|e| {

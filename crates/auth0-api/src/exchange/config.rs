@@ -12,7 +12,7 @@ use crate::config::{ConfigError, ConfigErrorKind};
 use crate::issuer::{check_url, url_error_kind};
 use crate::verifier::Auth0;
 
-/// Default timeout of a token request (SPEC §8).
+/// Default timeout of a token request.
 pub(crate) const DEFAULT_EXCHANGE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What the builder collected for token exchange.
@@ -106,7 +106,7 @@ impl ExchangeOptions {
     }
 }
 
-/// Token exchange (SPEC §8) for one API: trades the access tokens it receives for other
+/// Token exchange (RFC 8693, Auth0 Token Vault) for one API: trades the access tokens it receives for other
 /// tokens at its issuer's token endpoint. Built from the verifier with
 /// [`Auth0::token_exchange`], whose issuer, discovery cache and HTTP client it shares.
 ///
@@ -132,7 +132,7 @@ pub struct TokenExchangeBuilder {
 }
 
 impl Auth0 {
-    /// Starts configuring token exchange with this verifier's issuer (SPEC §8).
+    /// Starts configuring token exchange with this verifier's issuer.
     ///
     /// ```
     /// # fn main() -> Result<(), auth0_api::ConfigError> {

@@ -1,4 +1,4 @@
-//! Token exchange (SPEC §8): the API trades the access token it received for another token
+//! Token exchange (RFC 8693 and Auth0 Token Vault): the API trades the access token it received for another token
 //! at the issuer's token endpoint.
 //!
 //! Three flows, each a method on [`TokenExchange`] named as in Auth0's Python SDK. A

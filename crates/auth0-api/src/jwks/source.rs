@@ -1,5 +1,5 @@
 //! Where keys come from: the configured issuer's cache, or one cache per allowed issuer
-//! (multiple custom domains, SPEC §9), chosen by the token's unverified `iss` after it was
+//! (multiple custom domains), chosen by the token's unverified `iss` after it was
 //! checked against the allowed issuers, before any network call.
 
 use std::fmt;

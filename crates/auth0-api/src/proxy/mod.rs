@@ -1,4 +1,4 @@
-//! The request URL behind reverse proxies (SPEC §6): who may report it ([`TrustProxy`]),
+//! The request URL behind reverse proxies: who may report it ([`TrustProxy`]),
 //! what they report (`Forwarded`, `X-Forwarded-*`), and the URL a DPoP proof's `htu` is
 //! checked against.
 

@@ -1,4 +1,4 @@
-//! Which peers may say what the request's public URL is (SPEC §6).
+//! Which peers may say what the request's public URL is.
 
 use std::fmt;
 use std::net::IpAddr;

@@ -14,7 +14,7 @@ use crate::rejection::DefaultRejection;
 /// Verified claims are stored in the request extensions as [`auth0_api::Claims`], where the
 /// [`Claims`](crate::Claims) extractor and later layers find them (a request is verified
 /// once, however many layers and extractors ask). A refused request never reaches the inner
-/// service; it gets the SPEC §7 response, or the one [`on_rejection`](Self::on_rejection)
+/// service; it gets the default refusal response, or the one [`on_rejection`](Self::on_rejection)
 /// builds.
 ///
 /// Usually made with `auth0.require_auth()` ([`Auth0Ext`](crate::Auth0Ext)):
@@ -85,7 +85,7 @@ impl<R> RequireAuthLayer<R> {
         self
     }
 
-    /// Answers refused requests with `f` instead of the default SPEC §7 response. `f` gets
+    /// Answers refused requests with `f` instead of the default refusal response. `f` gets
     /// the typed [`auth0_api::Error`]; anything implementing
     /// [`OnRejection`](crate::OnRejection) works too.
     ///
