@@ -26,7 +26,7 @@ use std::process::ExitCode;
 
 use auth0_api_testing::{Alg, DpopKey, TestIssuer};
 use auth0_axum_api::auth0_api::NonceConfig;
-use auth0_axum_api::{Auth0, Auth0Ext, Claims, DpopMode};
+use auth0_axum_api::{Auth0, Auth0Ext, Claims, DpopMode, DpopNonceLayer};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
@@ -138,7 +138,9 @@ async fn run() -> Result<(), BoxError> {
                 .route_layer(auth0.require_auth().scopes(["read:data"]))
                 .merge(post(write_data).route_layer(auth0.require_auth().scopes(["write:data"]))),
         )
-        .with_state(auth0.clone());
+        .with_state(auth0.clone())
+        // The `Claims` extractor on `/protected` leaves the next DPoP nonce here.
+        .layer(DpopNonceLayer::new());
 
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let local = listener.local_addr()?;

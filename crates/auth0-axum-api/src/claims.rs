@@ -10,6 +10,7 @@ use axum_core::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
 use http::request::Parts;
 use serde::de::DeserializeOwned;
 
+use crate::nonce::NonceSlot;
 use crate::rejection::AuthRejection;
 
 /// Extracts the verified claims of the request's access token.
@@ -26,9 +27,10 @@ use crate::rejection::AuthRejection;
 /// (`Auth0: FromRef<S>`, e.g. `.with_state(auth0)`). A failure is an [`AuthRejection`], the
 /// refusal response (RFC 6750 §3, RFC 9449 §7.1).
 ///
-/// A handler cannot add response headers from an extractor: to send the next `DPoP-Nonce`
-/// on successful DPoP responses when server nonces are on, put the route behind
-/// [`require_auth()`](crate::Auth0Ext::require_auth), which does.
+/// An extractor cannot add response headers: to send the next `DPoP-Nonce` on successful
+/// DPoP responses when server nonces are on, add [`DpopNonceLayer`](crate::DpopNonceLayer)
+/// to the router (routes behind [`require_auth()`](crate::Auth0Ext::require_auth) get it
+/// anyway).
 ///
 /// ```
 /// use auth0_axum_api::Claims;
@@ -143,6 +145,12 @@ pub(crate) async fn verified(parts: &mut Parts, auth0: &Auth0) -> Result<auth0_a
         .map(|ConnectInfo(addr)| addr.ip());
     let request = RequestContext::new(&parts.method, uri, &parts.headers).peer(peer);
     let claims = auth0.verify(request).await?;
+    if let (Some(slot), Some(nonce)) = (
+        parts.extensions.get::<NonceSlot>(),
+        auth0.success_dpop_nonce(&claims),
+    ) {
+        slot.set(nonce);
+    }
     parts.extensions.insert(claims.clone());
     Ok(claims)
 }

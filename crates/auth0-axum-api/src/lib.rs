@@ -81,10 +81,12 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod claims;
+mod nonce;
 mod rejection;
 mod require_auth;
 
 pub use crate::claims::{Claims, FromClaims, Verified};
+pub use crate::nonce::{DpopNonce, DpopNonceLayer, NonceFuture};
 pub use crate::rejection::{AuthRejection, DefaultRejection, OnRejection};
 pub use crate::require_auth::{RequireAuth, RequireAuthLayer, ResponseFuture};
 

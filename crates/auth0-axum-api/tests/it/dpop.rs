@@ -534,3 +534,47 @@ async fn every_proof_check_refuses_through_the_router_in_every_mode() {
         "Unsupported authentication scheme",
     );
 }
+
+#[tokio::test]
+async fn the_extractor_path_sends_the_next_nonce_through_the_nonce_layer() {
+    let issuer = auth0_api_testing::TestIssuer::start().await;
+    let auth0 = builder(&issuer, DpopMode::Allowed)
+        .dpop_nonce(auth0_axum_api::auth0_api::NonceConfig::new([9u8; 32]).expect("secret"))
+        .build()
+        .expect("verifier");
+    let with_layer = app(&auth0).layer(auth0_axum_api::DpopNonceLayer::new());
+    let key = DpopKey::generate(Alg::ES256);
+    let token = issuer.token().sub("n").bound_to(&key).sign();
+    let nonce = auth0.next_dpop_nonce().expect("nonces on");
+    let proof = || {
+        key.proof("GET", "http://localhost/protected-api")
+            .clock(&issuer.clock())
+            .access_token(&token)
+            .nonce(nonce.clone())
+            .sign()
+    };
+    // `/protected-api` verifies with the `Claims` extractor, not the layer.
+    let r = fetch(
+        &with_layer,
+        "/protected-api",
+        &[("authorization", &dpop(&token)), ("dpop", &proof())],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.headers.get("dpop-nonce").is_some(),
+        "the next nonce rides on the extractor's success"
+    );
+    let plain = issuer.token().sign();
+    let r = fetch(
+        &with_layer,
+        "/protected-api",
+        &[("authorization", &bearer(&plain))],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.headers.get("dpop-nonce").is_none(),
+        "Bearer gets no nonce"
+    );
+}
