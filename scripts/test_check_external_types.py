@@ -10,7 +10,7 @@ import os
 import sys
 import tempfile
 import unittest
-from contextlib import redirect_stdout
+from contextlib import redirect_stderr, redirect_stdout
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import check_external_types as cet  # noqa: E402
@@ -221,7 +221,7 @@ class CheckerTest(unittest.TestCase):
             self.assertIn("demo: demo::client: reqwest::async_impl::client::Client", out.getvalue())
             with open(j, "w") as f:
                 json.dump(base_doc(), f)
-            with redirect_stdout(io.StringIO()):
+            with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
                 self.assertEqual(cet.main(["--crate", "demo", "--allowlist", a, j]), 0)
                 # a crate missing from the allowlist is an error, not a pass
                 self.assertEqual(cet.main(["--crate", "other", "--allowlist", a, j]), 2)
