@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use auth0_api::{Clock, UnixTime};
+use auth0_api::{Clock, SystemClock, UnixTime};
 
 /// A controllable [`Clock`] for tests.
 ///
@@ -26,10 +26,7 @@ impl TestClock {
 
     /// A clock that starts at the current system time and from then on only moves when told.
     pub fn system() -> Self {
-        let since_epoch = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .unwrap_or_default();
-        Self::new(UnixTime::from_duration(since_epoch))
+        Self::new(SystemClock.now())
     }
 
     /// The clock's current time.

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Public-API hygiene: no dependency-internal type (reqwest, url, futures, ...) may appear
+# in a public signature of a library crate, beyond what scripts/external-types.json allows.
+#
+# cargo-check-external-types needs a pinned nightly; this uses the stable toolchain's
+# rustdoc JSON (unstable, hence RUSTC_BOOTSTRAP=1) and scripts/check_external_types.py.
+# RUSTC_BOOTSTRAP=1 is given to rustdoc only, through a RUSTDOC wrapper: set for all of
+# cargo it changes the fingerprint of proc-macro2's build script, and every dependency
+# would be compiled a second time next to the clippy/test builds.
+#
+# Usage: scripts/check-external-types.sh [CRATE...]
+#   default: every crate listed in EXTERNAL_TYPES_CRATES, or all library crates.
+# Exit status: 0 clean, 1 when any crate leaks a type, 2 when a step failed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+all_crates="auth0-api auth0-axum-api auth0-api-testing auth0-api-redis"
+if [ "$#" -gt 0 ]; then
+  crates="$*"
+else
+  crates="${EXTERNAL_TYPES_CRATES:-$all_crates}"
+fi
+
+target_dir="$(cargo metadata --no-deps --format-version 1 |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+mkdir -p "$target_dir"
+wrapper="$target_dir/rustdoc-json-bootstrap"
+printf '#!/bin/sh\nRUSTC_BOOTSTRAP=1 exec "%s" "$@"\n' "$(rustc --print sysroot)/bin/rustdoc" >"$wrapper"
+chmod +x "$wrapper"
+
+status=0
+for crate in $crates; do
+  echo "-- external types: $crate"
+  RUSTDOC="$wrapper" cargo rustdoc -q -p "$crate" --lib --all-features -- \
+    -Z unstable-options --output-format json || exit 2
+  json="$target_dir/doc/${crate//-/_}.json"
+  rc=0
+  python3 scripts/check_external_types.py --crate "$crate" \
+    --allowlist scripts/external-types.json "$json" || rc=$?
+  case "$rc" in
+    0) echo "   ok" ;;
+    1) status=1 ;;
+    *) exit 2 ;;
+  esac
+done
+exit "$status"
