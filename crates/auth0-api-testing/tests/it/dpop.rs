@@ -71,10 +71,8 @@ fn time_and_claim_setters() {
             .sign(),
     );
     assert_eq!(jws.payload["iat"], 99);
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
+    // Without a clock the proof is dated by the system clock.
+    let now = auth0_api::Clock::now(&auth0_api::SystemClock).as_secs();
     let iat = parse(&key.proof("GET", "https://a/").sign()).payload["iat"]
         .as_u64()
         .unwrap();

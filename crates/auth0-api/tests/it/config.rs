@@ -133,7 +133,7 @@ fn config_errors_name_kind_and_value() {
     use auth0_api::{ConfigErrorKind, NonceConfig};
     use std::time::Duration;
     let ok = || Auth0::builder().domain("t.auth0.com").audience("api");
-    let err = |b: auth0_api::Auth0Builder| b.build().err().expect("refused");
+    let err = |b: auth0_api::Auth0Builder| b.build().expect_err("refused");
     let e = err(ok().issuer("http://id.example.com/"));
     assert_eq!(
         (e.field(), e.kind(), e.value()),
@@ -178,15 +178,14 @@ fn config_errors_name_kind_and_value() {
         ("dpop_nonce", ConfigErrorKind::OutOfRange)
     );
     let e = TrustProxy::networks(["10.0.0.0/33"])
-        .err()
-        .expect("refused");
+        .expect_err("refused");
     assert_eq!(
         (e.kind(), e.value()),
         (ConfigErrorKind::Malformed, Some("10.0.0.0/33"))
     );
-    let e = "sometimes".parse::<DpopMode>().err().expect("refused");
+    let e = "sometimes".parse::<DpopMode>().expect_err("refused");
     assert_eq!((e.field(), e.value()), ("dpop", Some("sometimes")));
-    let e = NonceConfig::new(vec![1u8; 8]).err().expect("refused");
+    let e = NonceConfig::new(vec![1u8; 8]).expect_err("refused");
     assert_eq!(
         (e.kind(), e.value()),
         (ConfigErrorKind::Insecure, None),
