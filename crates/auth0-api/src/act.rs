@@ -1,7 +1,7 @@
 //! The `act` (actor) claim of delegated tokens (RFC 8693 §4.1).
 //!
 //! A token obtained by delegation, e.g. through
-//! [`get_token_on_behalf_of`](crate::Auth0::get_token_on_behalf_of), names the party acting
+//! [`get_token_on_behalf_of`](crate::TokenExchange::get_token_on_behalf_of), names the party acting
 //! for the subject in `act`; earlier actors nest inside it:
 //!
 //! ```json

@@ -16,6 +16,9 @@
 //!     proxy_set_header X-Forwarded-Proto $scheme;
 //!     proxy_set_header X-Forwarded-Host $host;
 //!     proxy_set_header X-Forwarded-Prefix /api;
+//!     # nginx passes a client's own `Forwarded` header through untouched: clear it, so
+//!     # only what this proxy wrote is read.
+//!     proxy_set_header Forwarded "";
 //! }
 //! ```
 #![allow(clippy::print_stdout)]

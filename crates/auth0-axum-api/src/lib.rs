@@ -39,6 +39,7 @@
 //! | [`Claims`] | extractor: `claims: Claims` (typed accessors), `Claims<MyClaims>` (your serde type), `Option<Claims>` (optional auth) |
 //! | [`Auth0Ext::require_auth`] → [`RequireAuthLayer`] | tower layer: `route_layer(auth0.require_auth())`, `.scopes([..])`, `.any_scope([..])`, `.permissions([..])`, `.any_permission([..])`, `.on_rejection(..)` |
 //! | [`AuthRejection`] | the extractor's rejection: the refusal response (RFC 6750 §3, RFC 9449 §7.1), and the typed [`Error`] |
+//! | [`DpopNonceLayer`] | sends the next `DPoP-Nonce` on successful DPoP responses of extractor-only routes |
 //! | [`OnRejection`] | swap the layer's response (a closure `Fn(&Error) -> Response` works) |
 //!
 //! The [`Auth0`] verifier comes from the router state through [`FromRef`](axum_core::extract::FromRef):
@@ -63,12 +64,14 @@
 //!   [`TrustProxy::networks`] (checked against the peer address: serve with
 //!   `into_make_service_with_connect_info::<SocketAddr>()`). [`TrustProxy::all`] is only
 //!   safe when no request can reach the app except through a proxy that overwrites those
-//!   headers. Untrusted forwarded headers are ignored.
+//!   headers. Untrusted forwarded headers are ignored; of a trusted `Forwarded` field, only
+//!   the right-most element (the one the proxy appended) is read.
 //! - **Verified once.** The layer stores the verified [`auth0_api::Claims`] in the request
 //!   extensions and the extractor reuses them, so a DPoP proof is checked (and its `jti`
-//!   consumed) once per request. Only the verifier can create `auth0_api::Claims`. If two
-//!   APIs with different [`Auth0`] configurations share a router, put each behind its own
-//!   layer rather than relying on the extractor's state.
+//!   consumed) once per request. Only the verifier can create `auth0_api::Claims`, and stored
+//!   claims record which verifier made them: a layer or extractor of another [`Auth0`]
+//!   (another audience, a stricter DPoP mode) verifies the request again instead of
+//!   trusting them.
 //! - **Clock skew and key rotation** are configured on the [`Auth0`] builder (`leeway`, JWKS
 //!   cache); see [`auth0_api`].
 //! - **Never log tokens.** Nothing here logs the `Authorization` or `DPoP` header; keep

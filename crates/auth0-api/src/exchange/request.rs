@@ -84,7 +84,7 @@ fn non_empty(s: &Option<String>) -> Option<&str> {
 /// trades the access token it received for the access token of the user's account at an
 /// external identity provider (`connection`, e.g. `google-oauth2`).
 ///
-/// See [`Auth0::get_access_token_for_connection`](crate::Auth0::get_access_token_for_connection).
+/// See [`TokenExchange::get_access_token_for_connection`](crate::TokenExchange::get_access_token_for_connection).
 #[derive(Clone)]
 pub struct ConnectionTokenRequest {
     connection: String,
@@ -148,7 +148,7 @@ impl ConnectionTokenRequest {
 /// issuer's token-exchange grant): a `subject_token` of `subject_token_type` is traded
 /// for a token for `audience`.
 ///
-/// See [`Auth0::get_token_by_exchange_profile`](crate::Auth0::get_token_by_exchange_profile).
+/// See [`TokenExchange::get_token_by_exchange_profile`](crate::TokenExchange::get_token_by_exchange_profile).
 #[derive(Clone)]
 pub struct ExchangeProfileRequest {
     subject_token: Secret,
@@ -297,7 +297,7 @@ impl ExchangeProfileRequest {
 /// An On-Behalf-Of exchange (RFC 8693): the API trades the access token it received for an
 /// access token for another API (`audience`), for the same user.
 ///
-/// See [`Auth0::get_token_on_behalf_of`](crate::Auth0::get_token_on_behalf_of).
+/// See [`TokenExchange::get_token_on_behalf_of`](crate::TokenExchange::get_token_on_behalf_of).
 #[derive(Clone)]
 pub struct OnBehalfOfRequest {
     access_token: Secret,

@@ -142,7 +142,7 @@ fn clean(s: &str) -> String {
         .collect()
 }
 
-/// The result of [`Auth0::get_access_token_for_connection`](crate::Auth0::get_access_token_for_connection):
+/// The result of [`TokenExchange::get_access_token_for_connection`](crate::TokenExchange::get_access_token_for_connection):
 /// an access token for the user's account at the external connection. `Debug` redacts the
 /// token.
 #[derive(Clone, Debug)]
@@ -186,7 +186,7 @@ impl From<Parsed> for ConnectionToken {
     }
 }
 
-/// The result of [`Auth0::get_token_by_exchange_profile`](crate::Auth0::get_token_by_exchange_profile).
+/// The result of [`TokenExchange::get_token_by_exchange_profile`](crate::TokenExchange::get_token_by_exchange_profile).
 /// `Debug` redacts the tokens.
 #[derive(Clone, Debug)]
 pub struct ExchangedToken {
@@ -258,7 +258,7 @@ impl From<Parsed> for ExchangedToken {
     }
 }
 
-/// The result of [`Auth0::get_token_on_behalf_of`](crate::Auth0::get_token_on_behalf_of):
+/// The result of [`TokenExchange::get_token_on_behalf_of`](crate::TokenExchange::get_token_on_behalf_of):
 /// an access token for the other API. ID and refresh tokens are never exposed, even when
 /// the issuer sends them. `Debug` redacts the token.
 #[derive(Clone, Debug)]
