@@ -371,3 +371,28 @@ async fn key_count_is_capped() {
         Some(ErrorKind::UnknownKey)
     );
 }
+
+fn jwks_of(keys: Vec<serde_json::Value>) -> Option<String> {
+    Some(serde_json::json!({ "keys": keys }).to_string())
+}
+
+/// RFC 7518 §6.3.1.1: an RSA key whose modulus has a leading zero byte is refused like a
+/// short one, not normalized.
+#[tokio::test]
+async fn rsa_keys_with_zero_padded_integers_are_skipped() {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let issuer = TestIssuer::start().await;
+    let mut jwk = issuer.public_jwk(&issuer.default_kid()).unwrap();
+    let n = URL_SAFE_NO_PAD.decode(jwk["n"].as_str().unwrap()).unwrap();
+    let mut padded = vec![0u8];
+    padded.extend_from_slice(&n);
+    jwk["n"] = URL_SAFE_NO_PAD.encode(&padded).into();
+    issuer.set_jwks_override(jwks_of(vec![jwk]));
+    let auth0 = verifier(&issuer);
+    assert_eq!(
+        check(&auth0, &issuer.token().sign()).await.err(),
+        Some(ErrorKind::KeysUnavailable),
+        "the only key is unusable"
+    );
+}
