@@ -12,4 +12,5 @@ mod dpop;
 mod exchange;
 mod keys;
 mod mcd;
+mod replay;
 mod verify;
