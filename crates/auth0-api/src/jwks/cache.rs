@@ -4,6 +4,18 @@
 //!
 //! No lock is held across a network call: the fetch runs in its own task and concurrent
 //! callers share its result through a [`Shared`] future.
+//!
+//! # What a JWKS must look like
+//!
+//! A JWKS with more entries than the key count cap (64) is refused as a whole and counts as a
+//! failed fetch: the last good keys stay in use. It is never cut to its first entries, since
+//! the signing keys may be the ones past the cap. Unusable entries within the cap are skipped.
+//!
+//! Several keys may share one `kid` (an issuer moving a `kid` to a new key type, for
+//! example). All are kept; a token naming that `kid` is checked with the first of them, in
+//! document order, that can verify the token's `alg`, or else the first of the right key type.
+//! Two keys with the same `kid` that can both verify the same `alg` are ambiguous: the first
+//! one is used and the other one never verifies tokens that name that `kid`.
 
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -35,7 +47,7 @@ pub(crate) struct CachePolicy {
     pub(crate) stale_if_error: Duration,
     /// After a failed fetch, no new fetch starts for this long.
     pub(crate) retry_backoff: Duration,
-    /// Keys beyond this many in one JWKS are ignored.
+    /// A JWKS with more entries than this is refused as a whole.
     pub(crate) max_keys: usize,
 }
 
@@ -77,9 +89,19 @@ impl fmt::Debug for Snapshot {
 
 impl Snapshot {
     /// The key for `kid`; without a `kid`, the only key whose type fits `alg`.
+    ///
+    /// When several keys share `kid`, the first one that can verify `alg` is chosen, else the
+    /// first one of the key type `alg` needs, else the first one (which then fails the
+    /// caller's algorithm check).
     pub(crate) fn find(&self, kid: Option<&str>, alg: Algorithm) -> Option<&Arc<PublicKey>> {
         match kid {
-            Some(kid) => self.keys.iter().find(|k| k.kid() == Some(kid)),
+            Some(kid) => {
+                let named = || self.keys.iter().filter(move |k| k.kid() == Some(kid));
+                named()
+                    .find(|k| k.supports(alg))
+                    .or_else(|| named().find(|k| k.fits_type(alg)))
+                    .or_else(|| named().next())
+            }
             None => {
                 let mut fitting = self.keys.iter().filter(|k| k.fits_type(alg));
                 let only = fitting.next()?;
@@ -326,11 +348,12 @@ impl KeyCache {
             return Err(FetchError::MissingMember("keys"));
         };
         if entries.len() > self.settings.policy.max_keys {
-            tracing::warn!(issuer = %self.issuer, count = entries.len(), cap = self.settings.policy.max_keys, "JWKS has too many keys; ignoring the rest");
+            tracing::warn!(issuer = %self.issuer, count = entries.len(), cap = self.settings.policy.max_keys, "JWKS has too many keys; refused as a whole");
+            return Err(FetchError::TooManyKeys);
         }
         let previous = self.snapshot.load_full();
-        let mut keys: Vec<Arc<PublicKey>> = Vec::new();
-        for entry in entries.iter().take(self.settings.policy.max_keys) {
+        let mut keys: Vec<Arc<PublicKey>> = Vec::with_capacity(entries.len());
+        for entry in entries {
             let Value::Object(jwk) = entry else {
                 tracing::warn!(issuer = %self.issuer, "JWKS entry is not an object; skipped");
                 continue;
@@ -343,12 +366,22 @@ impl KeyCache {
                     continue;
                 }
             };
-            if keys
+            let mut same_kid = keys
                 .iter()
-                .any(|k| k.kid().is_some() && k.kid() == key.kid())
-            {
-                tracing::warn!(issuer = %self.issuer, kid = key.kid().unwrap_or(""), "duplicate kid in JWKS; keeping the first");
-                continue;
+                .filter(|k| k.kid().is_some() && k.kid() == key.kid())
+                .peekable();
+            if same_kid.peek().is_some() {
+                let kid = key.kid().unwrap_or("");
+                let ambiguous = same_kid.any(|k| {
+                    Algorithm::ALL
+                        .into_iter()
+                        .any(|a| k.supports(a) && key.supports(a))
+                });
+                if ambiguous {
+                    tracing::warn!(issuer = %self.issuer, kid, "several keys with this kid verify the same alg; only the first is used for it");
+                } else {
+                    tracing::debug!(issuer = %self.issuer, kid, "several keys share a kid; all are kept");
+                }
             }
             // Keep the already-parsed key when it did not change, so that verified-token
             // cache entries made with it stay valid.

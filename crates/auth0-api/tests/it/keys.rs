@@ -354,26 +354,74 @@ async fn oversized_jwks_is_refused() {
     );
 }
 
-#[tokio::test]
-async fn key_count_is_capped() {
-    let issuer = TestIssuer::start().await;
-    let mut keys = Vec::new();
-    for i in 0..200 {
-        keys.push(serde_json::json!({"kty":"OKP","crv":"Ed25519","kid":format!("k{i}"),"x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}));
-    }
-    let last = issuer.public_jwk(&issuer.default_kid()).unwrap();
-    keys.push(last);
-    issuer.set_jwks_override(Some(serde_json::json!({ "keys": keys }).to_string()));
-    let auth0 = verifier(&issuer);
-    // The real key is the 201st: beyond the cap, so never loaded.
-    assert_eq!(
-        check(&auth0, &issuer.token().sign()).await.err(),
-        Some(ErrorKind::UnknownKey)
-    );
+/// `count` Ed25519 keys named `k0`, `k1`, … that verify nothing the issuer signs.
+fn junk_keys(count: usize) -> Vec<serde_json::Value> {
+    (0..count)
+        .map(|i| serde_json::json!({"kty":"OKP","crv":"Ed25519","kid":format!("k{i}"),"x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}))
+        .collect()
 }
 
 fn jwks_of(keys: Vec<serde_json::Value>) -> Option<String> {
     Some(serde_json::json!({ "keys": keys }).to_string())
+}
+
+#[tokio::test]
+async fn key_count_is_capped() {
+    let issuer = TestIssuer::start().await;
+    let mut keys = junk_keys(200);
+    keys.push(issuer.public_jwk(&issuer.default_kid()).unwrap());
+    issuer.set_jwks_override(jwks_of(keys));
+    let auth0 = verifier(&issuer);
+    // Over the cap: refused as a whole, never cut to a prefix that lacks the real key.
+    assert_eq!(
+        check(&auth0, &issuer.token().sign()).await.err(),
+        Some(ErrorKind::KeysUnavailable)
+    );
+
+    // Exactly at the cap, with the real key last: used whole.
+    let at_cap = TestIssuer::start().await;
+    let mut keys = junk_keys(63);
+    keys.push(at_cap.public_jwk(&at_cap.default_kid()).unwrap());
+    at_cap.set_jwks_override(jwks_of(keys));
+    let auth0 = verifier(&at_cap);
+    assert!(check(&auth0, &at_cap.token().sign()).await.is_ok());
+}
+
+/// An issuer that starts serving more keys than the cap, with its signing key past the cap:
+/// the refresh is refused as a whole and the last good keys stay in use.
+#[tokio::test]
+async fn an_oversized_key_set_keeps_the_last_good_keys() {
+    let issuer = TestIssuer::start().await;
+    let auth0 = verifier(&issuer);
+    assert!(check(&auth0, &issuer.token().sign()).await.is_ok());
+    let mut keys = junk_keys(200);
+    keys.push(issuer.public_jwk(&issuer.default_kid()).unwrap());
+    issuer.set_jwks_override(jwks_of(keys));
+    // A kid from the new set forces a refresh and waits for it: the set is refused.
+    assert_eq!(
+        check(&auth0, &issuer.token().header("kid", "k5").sign())
+            .await
+            .err(),
+        Some(ErrorKind::UnknownKey)
+    );
+    assert_eq!(issuer.requests(Endpoint::Jwks), 2);
+    // The keys from before the refresh still verify.
+    let fresh = issuer.token().sub("after-refresh").sign();
+    assert_eq!(check(&auth0, &fresh).await.err(), None);
+}
+
+/// Several keys may share a `kid`: all are kept, and the one that fits the token's `alg` is
+/// used, wherever it is in the set.
+#[tokio::test]
+async fn keys_sharing_a_kid_are_all_kept() {
+    let issuer = TestIssuer::start().await;
+    let kid = issuer.default_kid();
+    let mut decoy = junk_keys(1).remove(0);
+    decoy["kid"] = kid.clone().into();
+    let real = issuer.public_jwk(&kid).unwrap();
+    issuer.set_jwks_override(jwks_of(vec![decoy, real]));
+    let auth0 = verifier(&issuer);
+    assert_eq!(check(&auth0, &issuer.token().sign()).await.err(), None);
 }
 
 /// RFC 7518 §6.3.1.1: an RSA key whose modulus has a leading zero byte is refused like a
