@@ -5,6 +5,13 @@
 //! No lock is held across a network call: the fetch runs in its own task and concurrent
 //! callers share its result through a [`Shared`] future.
 //!
+//! # Failed fetches
+//!
+//! After a failed fetch no new one starts until a retry time: 1 s after the first failure,
+//! doubling with each consecutive failure up to 5 min, each delay drawn uniformly from its
+//! upper half (`[d/2, d]`) so that a fleet does not retry in step. Meanwhile the last good
+//! keys stay in use (stale-if-error); a successful fetch resets the delay.
+//!
 //! # What a JWKS must look like
 //!
 //! A JWKS with more entries than the key count cap (64) is refused as a whole and counts as a
@@ -45,8 +52,11 @@ pub(crate) struct CachePolicy {
     pub(crate) unknown_kid_cooldown: Duration,
     /// How long past expiry the last good keys stay usable while the issuer fails.
     pub(crate) stale_if_error: Duration,
-    /// After a failed fetch, no new fetch starts for this long.
+    /// After a first failed fetch, no new fetch starts for up to this long; the delay
+    /// doubles with each consecutive failure.
     pub(crate) retry_backoff: Duration,
+    /// The longest delay between retries after consecutive failures.
+    pub(crate) max_retry_backoff: Duration,
     /// A JWKS with more entries than this is refused as a whole.
     pub(crate) max_keys: usize,
 }
@@ -60,6 +70,7 @@ impl Default for CachePolicy {
             unknown_kid_cooldown: Duration::from_secs(30),
             stale_if_error: Duration::from_secs(24 * 3600),
             retry_backoff: Duration::from_secs(1),
+            max_retry_backoff: Duration::from_secs(300),
             max_keys: 64,
         }
     }
@@ -122,11 +133,50 @@ impl Snapshot {
 
 type SharedFetch = Shared<BoxFuture<'static, Result<Arc<Snapshot>, FetchError>>>;
 
-#[derive(Default)]
 struct State {
     inflight: Option<SharedFetch>,
     last_forced: Option<UnixTime>,
-    last_failure: Option<(UnixTime, FetchError)>,
+    failure: Option<Failure>,
+    jitter: Jitter,
+}
+
+/// The last fetch failed: why, how many failed in a row, and when the next may start.
+struct Failure {
+    error: FetchError,
+    consecutive: u32,
+    retry_at: UnixTime,
+}
+
+/// A small PRNG (SplitMix64) for retry jitter, seeded from the system's secure random
+/// source. Jitter only spreads retries over time; it protects no secret.
+struct Jitter(u64);
+
+impl Jitter {
+    fn seeded() -> Self {
+        use aws_lc_rs::rand::{SecureRandom as _, SystemRandom};
+        let mut seed = [0u8; 8];
+        // Without system randomness the retries are merely less spread out.
+        let _ = SystemRandom::new().fill(&mut seed);
+        Self(u64::from_le_bytes(seed))
+    }
+
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+/// The delay before the next fetch after `consecutive` failures in a row: `base` doubled
+/// per failure after the first, capped at `cap`, then drawn from `[d/2, d]` by `random`.
+fn retry_delay(base: Duration, cap: Duration, consecutive: u32, random: u64) -> Duration {
+    let doublings = consecutive.saturating_sub(1).min(31);
+    let full = base.saturating_mul(1u32 << doublings).min(cap.max(base));
+    let half = full / 2;
+    let span = u64::try_from((full - half).as_millis()).unwrap_or(u64::MAX);
+    half.saturating_add(Duration::from_millis(random % span.saturating_add(1)))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -192,7 +242,12 @@ impl KeyCache {
             settings,
             snapshot: ArcSwapOption::empty(),
             metadata: ArcSwapOption::empty(),
-            state: Mutex::new(State::default()),
+            state: Mutex::new(State {
+                inflight: None,
+                last_forced: None,
+                failure: None,
+                jitter: Jitter::seeded(),
+            }),
         }
     }
 
@@ -252,12 +307,8 @@ impl KeyCache {
         if let Some(f) = &st.inflight {
             return Started::Pending(f.clone());
         }
-        let in_backoff = st
-            .last_failure
-            .as_ref()
-            .filter(|(at, _)| now < at.saturating_add(self.settings.policy.retry_backoff));
-        if let Some((_, e)) = in_backoff {
-            return Started::Refused(Some(e.clone()));
+        if let Some(failure) = st.failure.as_ref().filter(|f| now < f.retry_at) {
+            return Started::Refused(Some(failure.error.clone()));
         }
         if reason == Reason::UnknownKid {
             let cooling = st.last_forced.is_some_and(|at| {
@@ -272,18 +323,7 @@ impl KeyCache {
         let this = Arc::clone(self);
         let task = async move {
             let result = this.fetch().await.map(Arc::new);
-            let mut st = this.state();
-            match &result {
-                Ok(s) => {
-                    this.snapshot.store(Some(Arc::clone(s)));
-                    st.last_failure = None;
-                }
-                Err(e) => {
-                    tracing::warn!(issuer = %this.issuer, error = %e, "signing keys could not be fetched");
-                    st.last_failure = Some((this.settings.clock.now(), e.clone()));
-                }
-            }
-            st.inflight = None;
+            this.finish_fetch(result.as_ref());
             result
         };
         let fut: BoxFuture<'static, Result<Arc<Snapshot>, FetchError>> =
@@ -297,6 +337,39 @@ impl KeyCache {
         let shared = fut.shared();
         st.inflight = Some(shared.clone());
         Started::Pending(shared)
+    }
+
+    /// Records the outcome of the fetch and clears the in-flight marker.
+    fn finish_fetch(&self, result: Result<&Arc<Snapshot>, &FetchError>) {
+        let now = self.settings.clock.now();
+        let mut st = self.state();
+        match result {
+            Ok(s) => {
+                self.snapshot.store(Some(Arc::clone(s)));
+                st.failure = None;
+            }
+            Err(e) => {
+                let consecutive = st
+                    .failure
+                    .as_ref()
+                    .map_or(1, |f| f.consecutive.saturating_add(1));
+                let random = st.jitter.next();
+                let policy = &self.settings.policy;
+                let delay = retry_delay(
+                    policy.retry_backoff,
+                    policy.max_retry_backoff,
+                    consecutive,
+                    random,
+                );
+                tracing::warn!(issuer = %self.issuer, error = %e, consecutive, retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX), "signing keys could not be fetched");
+                st.failure = Some(Failure {
+                    error: e.clone(),
+                    consecutive,
+                    retry_at: now.saturating_add(delay),
+                });
+            }
+        }
+        st.inflight = None;
     }
 
     /// The issuer's metadata, from cache while fresh; stale metadata is kept when
@@ -404,5 +477,112 @@ impl KeyCache {
             stale_until: expires_at.saturating_add(self.settings.policy.stale_if_error),
             generation: previous.map_or(1, |p| p.generation + 1),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use super::*;
+
+    #[derive(Debug)]
+    struct ManualClock(AtomicU64);
+
+    impl Clock for ManualClock {
+        fn now(&self) -> UnixTime {
+            UnixTime::from_millis(self.0.load(Ordering::SeqCst))
+        }
+    }
+
+    fn cache(jwks_uri: &str, clock: &Arc<ManualClock>) -> Arc<KeyCache> {
+        let Ok(issuer) = Issuer::parse("https://issuer.example/") else {
+            panic!("issuer")
+        };
+        let Ok(uri) = Url::parse(jwks_uri) else {
+            panic!("{jwks_uri}")
+        };
+        let settings = KeySettings {
+            fetcher: Fetcher::new(reqwest::Client::new(), Duration::from_secs(5), 1 << 20),
+            clock: Arc::clone(clock) as Arc<dyn Clock>,
+            algs: AlgSet::all(),
+            policy: CachePolicy::default(),
+        };
+        Arc::new(KeyCache::new(issuer, Some(uri), settings))
+    }
+
+    #[test]
+    fn retry_delay_doubles_up_to_the_cap_within_the_upper_half() {
+        let base = Duration::from_secs(1);
+        let cap = Duration::from_secs(300);
+        let bounds = |n: u32| {
+            let lo = (0..200u64)
+                .map(|r| retry_delay(base, cap, n, r.wrapping_mul(0x9E37_79B9_7F4A_7C15)))
+                .min();
+            let hi = (0..200u64)
+                .map(|r| retry_delay(base, cap, n, r.wrapping_mul(0x9E37_79B9_7F4A_7C15)))
+                .max();
+            (lo, hi)
+        };
+        for (n, full) in [(1, 1), (2, 2), (3, 4), (9, 256), (10, 300), (40, 300)] {
+            let full = Duration::from_secs(full);
+            let (lo, hi) = bounds(n);
+            assert!(lo >= Some(full / 2), "{n}: {lo:?}");
+            assert!(hi <= Some(full), "{n}: {hi:?}");
+            assert!(lo < hi, "{n}: jittered");
+        }
+        assert_eq!(retry_delay(base, cap, 0, 0), Duration::from_millis(500));
+        assert_eq!(
+            retry_delay(base, cap, u32::MAX, u64::MAX),
+            retry_delay(base, cap, 40, u64::MAX)
+        );
+        assert!(retry_delay(Duration::MAX, Duration::MAX, 5, u64::MAX) <= Duration::MAX);
+        let mut j = Jitter(1);
+        assert_ne!(j.next(), j.next());
+    }
+
+    #[test]
+    fn consecutive_failures_back_off_and_a_success_resets() {
+        let clock = Arc::new(ManualClock(AtomicU64::new(1_700_000_000_000)));
+        let keys = cache("https://issuer.example/jwks", &clock);
+        let retry_in = |keys: &KeyCache| {
+            let st = keys.state();
+            st.failure.as_ref().map(|f| {
+                (
+                    f.consecutive,
+                    f.retry_at.as_duration() - clock.now().as_duration(),
+                )
+            })
+        };
+        let mut last = Duration::ZERO;
+        for n in 1..=12u32 {
+            keys.finish_fetch(Err(&FetchError::Status(500)));
+            let Some((consecutive, delay)) = retry_in(&keys) else {
+                panic!("failure recorded")
+            };
+            assert_eq!(consecutive, n);
+            assert!(
+                delay >= last.min(Duration::from_secs(150)),
+                "{n}: {delay:?}"
+            );
+            assert!(delay <= Duration::from_secs(300), "{n}: {delay:?}");
+            last = delay;
+        }
+        assert!(last >= Duration::from_secs(150));
+        let snapshot = Arc::new(Snapshot {
+            issuer: Arc::from("https://issuer.example/"),
+            keys: Vec::new(),
+            refresh_at: clock.now(),
+            expires_at: clock.now(),
+            stale_until: clock.now(),
+            generation: 1,
+        });
+        keys.finish_fetch(Ok(&snapshot));
+        assert!(retry_in(&keys).is_none(), "reset by a success");
+        keys.finish_fetch(Err(&FetchError::Network));
+        let Some((1, delay)) = retry_in(&keys) else {
+            panic!("counting starts over")
+        };
+        assert!(delay <= Duration::from_secs(1));
     }
 }

@@ -444,3 +444,78 @@ async fn rsa_keys_with_zero_padded_integers_are_skipped() {
         "the only key is unusable"
     );
 }
+
+/// An issuer that fails for half an hour sees exponentially spaced retries (1 s doubling to
+/// 5 min, jittered), not one per second, while cached keys keep verifying tokens. Unknown
+/// kids arrive every second and the unknown-kid cooldown is 1 s, so each step waits for any
+/// fetch it causes: the count is exact, not a race.
+#[tokio::test]
+async fn failed_refreshes_back_off_exponentially() {
+    let issuer = TestIssuer::start().await;
+    let auth0 = builder(&issuer)
+        .unknown_kid_cooldown(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    assert!(check(&auth0, &issuer.token().sign()).await.is_ok());
+    issuer.set_behavior(Endpoint::Jwks, Behavior::Status(500));
+    issuer.reset_counts();
+    let mut fetch_times = Vec::new();
+    for second in 1..=1800u64 {
+        issuer.clock().advance(Duration::from_secs(1));
+        let before = issuer.requests(Endpoint::Jwks);
+        if second % 60 == 0 {
+            let valid = issuer.token().sub(format!("u{second}")).sign();
+            assert_eq!(
+                check(&auth0, &valid).await.err(),
+                None,
+                "stale-if-error at {second} s"
+            );
+        }
+        // Waits for any fetch in flight, including one the valid token started.
+        let unknown = issuer
+            .token()
+            .header("kid", format!("rotated-{second}"))
+            .sign();
+        assert_eq!(
+            check(&auth0, &unknown).await.err(),
+            Some(ErrorKind::UnknownKey)
+        );
+        if issuer.requests(Endpoint::Jwks) > before {
+            fetch_times.push(second);
+        }
+    }
+    let fetches = issuer.requests(Endpoint::Jwks);
+    assert!(
+        (10..=25).contains(&fetches),
+        "{fetches} fetches in 30 min: {fetch_times:?}"
+    );
+    let gaps: Vec<u64> = fetch_times.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(gaps.iter().all(|g| *g <= 301), "capped at 5 min: {gaps:?}");
+    assert!(gaps.iter().rev().take(3).all(|g| *g >= 150), "{gaps:?}");
+
+    // The issuer recovers: the next retry succeeds, and a later failure starts over at 1 s.
+    issuer.set_behavior(Endpoint::Jwks, Behavior::Normal);
+    issuer.clock().advance(Duration::from_secs(301));
+    let new_kid = issuer.rotate(Alg::ES256);
+    assert!(
+        check(&auth0, &issuer.token().sign()).await.is_ok(),
+        "{new_kid}"
+    );
+    issuer.set_behavior(Endpoint::Jwks, Behavior::Status(500));
+    issuer.reset_counts();
+    for second in 0..3 {
+        issuer.clock().advance(Duration::from_secs(1));
+        let unknown = issuer
+            .token()
+            .header("kid", format!("again-{second}"))
+            .sign();
+        assert_eq!(
+            check(&auth0, &unknown).await.err(),
+            Some(ErrorKind::UnknownKey)
+        );
+    }
+    assert!(
+        issuer.requests(Endpoint::Jwks) >= 2,
+        "retried within seconds after a reset"
+    );
+}
