@@ -3,7 +3,9 @@
 //! kept through issuer outages (stale-if-error).
 //!
 //! No lock is held across a network call: the fetch runs in its own task and concurrent
-//! callers share its result through a [`Shared`] future.
+//! callers share its result through a [`Shared`] future. The task clears its in-flight marker
+//! from a drop guard, so a fetch that panics or is cancelled counts as a failed fetch instead
+//! of leaving every later caller waiting on it.
 //!
 //! # Failed fetches
 //!
@@ -25,6 +27,8 @@
 //! one is used and the other one never verifies tokens that name that `kid`.
 
 use std::fmt;
+#[cfg(test)]
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -134,7 +138,9 @@ impl Snapshot {
 type SharedFetch = Shared<BoxFuture<'static, Result<Arc<Snapshot>, FetchError>>>;
 
 struct State {
-    inflight: Option<SharedFetch>,
+    /// The fetch running now, with the id its drop guard clears it by.
+    inflight: Option<(u64, SharedFetch)>,
+    next_fetch_id: u64,
     last_forced: Option<UnixTime>,
     failure: Option<Failure>,
     jitter: Jitter,
@@ -219,6 +225,9 @@ pub(crate) struct KeyCache {
     snapshot: ArcSwapOption<Snapshot>,
     metadata: ArcSwapOption<CachedMetadata>,
     state: Mutex<State>,
+    /// Makes the next fetch panic, to test that a panicking fetch is cleaned up.
+    #[cfg(test)]
+    panic_next_fetch: AtomicBool,
 }
 
 impl fmt::Debug for KeyCache {
@@ -244,10 +253,13 @@ impl KeyCache {
             metadata: ArcSwapOption::empty(),
             state: Mutex::new(State {
                 inflight: None,
+                next_fetch_id: 0,
                 last_forced: None,
                 failure: None,
                 jitter: Jitter::seeded(),
             }),
+            #[cfg(test)]
+            panic_next_fetch: AtomicBool::new(false),
         }
     }
 
@@ -304,7 +316,7 @@ impl KeyCache {
                 return Started::Ready(current);
             }
         }
-        if let Some(f) = &st.inflight {
+        if let Some((_, f)) = &st.inflight {
             return Started::Pending(f.clone());
         }
         if let Some(failure) = st.failure.as_ref().filter(|f| now < f.retry_at) {
@@ -320,27 +332,48 @@ impl KeyCache {
             st.last_forced = Some(now);
         }
 
-        let this = Arc::clone(self);
-        let task = async move {
-            let result = this.fetch().await.map(Arc::new);
-            this.finish_fetch(result.as_ref());
-            result
+        let id = st.next_fetch_id;
+        st.next_fetch_id = st.next_fetch_id.wrapping_add(1);
+        // Created before the task and moved into it: whether the task completes, panics or
+        // is dropped unpolled, the guard clears the in-flight marker.
+        let guard = FetchGuard {
+            cache: Arc::clone(self),
+            id,
+            done: false,
         };
-        let fut: BoxFuture<'static, Result<Arc<Snapshot>, FetchError>> =
-            match tokio::runtime::Handle::try_current() {
-                Ok(rt) => {
-                    let handle = rt.spawn(task);
-                    async move { handle.await.unwrap_or(Err(FetchError::Aborted)) }.boxed()
-                }
-                Err(_) => task.boxed(),
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            // No runtime to spawn on: the callers drive the fetch by awaiting it.
+            let task = async move {
+                let guard = guard;
+                let result = guard.cache.fetch().await.map(Arc::new);
+                guard.complete(&result);
+                result
             };
-        let shared = fut.shared();
-        st.inflight = Some(shared.clone());
+            let shared = task.boxed().shared();
+            st.inflight = Some((id, shared.clone()));
+            return Started::Pending(shared);
+        };
+        // Callers wait on a channel, not on the task: the task is spawned only after the
+        // lock is released, because a runtime that is shutting down drops it inside
+        // `spawn`, and its guard then takes the lock.
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let waiter: BoxFuture<'static, Result<Arc<Snapshot>, FetchError>> =
+            async move { rx.await.unwrap_or(Err(FetchError::Aborted)) }.boxed();
+        let shared = waiter.shared();
+        st.inflight = Some((id, shared.clone()));
+        drop(st);
+        rt.spawn(async move {
+            let guard = guard;
+            let result = guard.cache.fetch().await.map(Arc::new);
+            guard.complete(&result);
+            // Nobody may be waiting (a background refresh): that is fine.
+            let _ = tx.send(result);
+        });
         Started::Pending(shared)
     }
 
-    /// Records the outcome of the fetch and clears the in-flight marker.
-    fn finish_fetch(&self, result: Result<&Arc<Snapshot>, &FetchError>) {
+    /// Records the outcome of fetch `id` and clears its in-flight marker.
+    fn finish_fetch(&self, id: u64, result: Result<&Arc<Snapshot>, &FetchError>) {
         let now = self.settings.clock.now();
         let mut st = self.state();
         match result {
@@ -369,7 +402,19 @@ impl KeyCache {
                 });
             }
         }
-        st.inflight = None;
+        let finished = if st
+            .inflight
+            .as_ref()
+            .is_some_and(|(current, _)| *current == id)
+        {
+            st.inflight.take()
+        } else {
+            None
+        };
+        drop(st);
+        // Dropped without the lock: it may hold the last reference to a task whose guard
+        // takes the lock when dropped.
+        drop(finished);
     }
 
     /// The issuer's metadata, from cache while fresh; stale metadata is kept when
@@ -408,6 +453,10 @@ impl KeyCache {
     }
 
     async fn fetch(&self) -> Result<Snapshot, FetchError> {
+        #[cfg(test)]
+        if self.panic_next_fetch.swap(false, Ordering::SeqCst) {
+            panic!("injected panic in the key fetch");
+        }
         let (issuer, jwks_uri): (Arc<str>, Url) = match &self.fixed_jwks_uri {
             Some(uri) => (Arc::from(self.issuer.as_str()), uri.clone()),
             None => {
@@ -480,14 +529,47 @@ impl KeyCache {
     }
 }
 
+/// Owned by one fetch task: records its outcome and clears the in-flight marker exactly once,
+/// also when the task panics or is dropped before it completes (recorded as
+/// [`FetchError::Aborted`], so the retry delay applies).
+struct FetchGuard {
+    cache: Arc<KeyCache>,
+    id: u64,
+    done: bool,
+}
+
+impl FetchGuard {
+    fn complete(mut self, result: &Result<Arc<Snapshot>, FetchError>) {
+        self.done = true;
+        self.cache.finish_fetch(self.id, result.as_ref());
+    }
+}
+
+impl Drop for FetchGuard {
+    fn drop(&mut self) {
+        if !self.done {
+            self.cache.finish_fetch(self.id, Err(&FetchError::Aborted));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::atomic::AtomicU64;
+
+    use auth0_api_testing::{Endpoint, TestIssuer};
 
     use super::*;
 
     #[derive(Debug)]
     struct ManualClock(AtomicU64);
+
+    impl ManualClock {
+        fn advance(&self, d: Duration) {
+            let ms = u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+            self.0.fetch_add(ms, Ordering::SeqCst);
+        }
+    }
 
     impl Clock for ManualClock {
         fn now(&self) -> UnixTime {
@@ -556,7 +638,7 @@ mod tests {
         };
         let mut last = Duration::ZERO;
         for n in 1..=12u32 {
-            keys.finish_fetch(Err(&FetchError::Status(500)));
+            keys.finish_fetch(0, Err(&FetchError::Status(500)));
             let Some((consecutive, delay)) = retry_in(&keys) else {
                 panic!("failure recorded")
             };
@@ -577,12 +659,55 @@ mod tests {
             stale_until: clock.now(),
             generation: 1,
         });
-        keys.finish_fetch(Ok(&snapshot));
+        keys.finish_fetch(0, Ok(&snapshot));
         assert!(retry_in(&keys).is_none(), "reset by a success");
-        keys.finish_fetch(Err(&FetchError::Network));
+        keys.finish_fetch(0, Err(&FetchError::Network));
         let Some((1, delay)) = retry_in(&keys) else {
             panic!("counting starts over")
         };
         assert!(delay <= Duration::from_secs(1));
+    }
+
+    /// A fetch task that panics is counted as a failed fetch and the next fetch runs after
+    /// the retry delay, instead of every caller getting the dead fetch's result forever.
+    #[tokio::test]
+    async fn a_panicking_fetch_does_not_leave_the_cache_waiting() {
+        let issuer = TestIssuer::start().await;
+        let clock = Arc::new(ManualClock(AtomicU64::new(1_700_000_000_000)));
+        let keys = cache(&issuer.jwks_uri(), &clock);
+        keys.panic_next_fetch.store(true, Ordering::SeqCst);
+        assert_eq!(keys.snapshot().await.err(), Some(FetchError::Aborted));
+        assert!(keys.state().inflight.is_none(), "in-flight marker cleared");
+        assert_eq!(issuer.requests(Endpoint::Jwks), 0);
+        clock.advance(Duration::from_secs(1));
+        let snapshot = keys.snapshot().await;
+        assert!(snapshot.is_ok(), "{snapshot:?}");
+        assert_eq!(issuer.requests(Endpoint::Jwks), 1);
+    }
+
+    /// A fetch spawned on a runtime that has shut down is dropped inside `spawn`; its
+    /// guard still clears the marker and records the failure, and waiters get an error.
+    #[test]
+    fn a_fetch_dropped_by_a_stopped_runtime_does_not_leave_the_cache_waiting() {
+        let clock = Arc::new(ManualClock(AtomicU64::new(1_700_000_000_000)));
+        let keys = cache("https://issuer.example/jwks", &clock);
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread().build() else {
+            panic!("runtime")
+        };
+        let handle = rt.handle().clone();
+        drop(rt);
+        let _entered = handle.enter();
+        let Started::Pending(fetch) = keys.start(Reason::Required, None) else {
+            panic!("a fetch starts")
+        };
+        assert!(keys.state().inflight.is_none(), "in-flight marker cleared");
+        assert_eq!(
+            keys.state().failure.as_ref().map(|f| f.error.clone()),
+            Some(FetchError::Aborted)
+        );
+        assert_eq!(
+            fetch.now_or_never().map(|r| r.err()),
+            Some(Some(FetchError::Aborted))
+        );
     }
 }
