@@ -234,6 +234,9 @@ pub(crate) enum JwkError {
     PrivateKey,
     /// RSA modulus under 2048 bits (or over 8192).
     WeakKey,
+    /// RSA `n` or `e` is not the minimal big-endian encoding (RFC 7518 §6.3.1.1): it
+    /// starts with a zero byte, or is empty.
+    NonMinimalInteger,
     /// The JWK's own `alg` is unknown or does not fit its key type.
     AlgorithmMismatch,
     /// aws-lc-rs refused the key (e.g. a point not on the curve).
@@ -248,6 +251,7 @@ impl JwkError {
             JwkError::NotForSigning => "key use is not sig",
             JwkError::PrivateKey => "key contains private material",
             JwkError::WeakKey => "RSA key size outside 2048..=8192 bits",
+            JwkError::NonMinimalInteger => "RSA n or e has leading zero bytes",
             JwkError::AlgorithmMismatch => "key alg does not fit its type",
             JwkError::Rejected => "key rejected by the crypto library",
         }
@@ -302,9 +306,11 @@ fn b64_member(jwk: &Map<String, Value>, name: &str) -> Result<(Vec<u8>, String),
     Ok((bytes, canonical))
 }
 
-fn strip_leading_zeros(b: &[u8]) -> &[u8] {
-    let first = b.iter().position(|x| *x != 0).unwrap_or(b.len());
-    &b[first..]
+/// Whether `b` is a minimal unsigned big-endian integer as RFC 7518 §6.3.1.1 requires for
+/// `n` and `e`: not empty, and no leading zero byte. A non-minimal encoding would give the
+/// same key a second RFC 7638 thumbprint, so it is refused rather than normalized.
+fn is_minimal_uint(b: &[u8]) -> bool {
+    b.first().is_some_and(|first| *first != 0)
 }
 
 fn bit_len(b: &[u8]) -> usize {
@@ -348,12 +354,13 @@ impl PublicKey {
             "RSA" => {
                 let (n, n_s) = b64_member(jwk, "n")?;
                 let (e, e_s) = b64_member(jwk, "e")?;
-                let n = strip_leading_zeros(&n).to_vec();
-                let e = strip_leading_zeros(&e).to_vec();
+                if !is_minimal_uint(&n) || !is_minimal_uint(&e) {
+                    return Err(JwkError::NonMinimalInteger);
+                }
                 if !(2048..=8192).contains(&bit_len(&n)) {
                     return Err(JwkError::WeakKey);
                 }
-                if e.is_empty() || e.len() > 8 {
+                if e.len() > 8 {
                     return Err(JwkError::Malformed);
                 }
                 let tp = format!(r#"{{"e":"{e_s}","kty":"RSA","n":"{n_s}"}}"#);
@@ -607,6 +614,35 @@ mod tests {
         }
     }
 
+    /// RFC 7518 §6.3.1.1: `n` and `e` are minimal unsigned integers. A zero-padded copy of
+    /// a valid key is refused instead of being normalized to the same key.
+    #[test]
+    fn rsa_integers_with_leading_zero_bytes_are_refused() {
+        let Some(n) = b64_decode(RFC7638_N.as_bytes()) else {
+            panic!("test modulus")
+        };
+        let mut padded_n = vec![0u8];
+        padded_n.extend_from_slice(&n);
+        let padded_n = b64_encode(&padded_n);
+        let cases = [
+            json!({"kty":"RSA","n":padded_n,"e":"AQAB"}),
+            json!({"kty":"RSA","n":RFC7638_N,"e":"AAEAAQ"}),
+            json!({"kty":"RSA","n":RFC7638_N,"e":"AA"}),
+            json!({"kty":"RSA","n":RFC7638_N,"e":""}),
+            json!({"kty":"RSA","n":"","e":"AQAB"}),
+        ];
+        for jwk in cases {
+            let got = PublicKey::from_jwk(&obj(jwk.clone()), AlgSet::all()).map(|_| ());
+            assert_eq!(got, Err(JwkError::NonMinimalInteger), "{jwk}");
+        }
+        // The minimal form of the same key is fine.
+        let ok = PublicKey::from_jwk(
+            &obj(json!({"kty":"RSA","n":RFC7638_N,"e":"AQAB"})),
+            AlgSet::all(),
+        );
+        assert!(ok.is_ok());
+    }
+
     #[test]
     fn algorithm_names() {
         for a in Algorithm::ALL {
@@ -625,7 +661,9 @@ mod tests {
         assert_eq!(bit_len(&[]), 0);
         assert_eq!(bit_len(&[1]), 1);
         assert_eq!(bit_len(&[0x80, 0]), 16);
-        assert_eq!(strip_leading_zeros(&[0, 0, 1]), &[1]);
+        assert!(is_minimal_uint(&[1, 0]));
+        assert!(!is_minimal_uint(&[0, 1]));
+        assert!(!is_minimal_uint(&[]));
     }
 }
 

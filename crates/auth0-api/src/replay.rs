@@ -97,15 +97,30 @@ impl ReplayKey {
     /// SHA-256 of the three parts, each prefixed with its length, so that distinct keys
     /// never share an encoding.
     fn digest(&self) -> [u8; 32] {
-        let mut ctx = digest::Context::new(&digest::SHA256);
-        for part in [&self.issuer, &self.jkt, &self.jti] {
-            ctx.update(&(part.len() as u64).to_be_bytes());
-            ctx.update(part.as_bytes());
-        }
-        let mut out = [0u8; 32];
-        out.copy_from_slice(ctx.finish().as_ref());
-        out
+        length_prefixed_sha256(&[&self.issuer, &self.jkt, &self.jti])
     }
+
+    /// Identifies the proof key (issuer and `jkt`, not the `jti`) for the per-key quota of
+    /// [`MemoryReplayStore`]: 64 bits of a SHA-256, which a client cannot choose without
+    /// a new key and a token bound to it.
+    fn owner(&self) -> u64 {
+        let d = length_prefixed_sha256(&[&self.issuer, &self.jkt]);
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&d[..8]);
+        u64::from_be_bytes(first)
+    }
+}
+
+/// SHA-256 of `parts`, each prefixed with its length as eight big-endian bytes.
+fn length_prefixed_sha256(parts: &[&str]) -> [u8; 32] {
+    let mut ctx = digest::Context::new(&digest::SHA256);
+    for part in parts {
+        ctx.update(&(part.len() as u64).to_be_bytes());
+        ctx.update(part.as_bytes());
+    }
+    let mut out = [0u8; 32];
+    out.copy_from_slice(ctx.finish().as_ref());
+    out
 }
 
 /// A [`ReplayStore`] could not answer; the request is refused with 503.
@@ -129,28 +144,67 @@ const SHARDS: usize = 64;
 /// Default capacity of [`MemoryReplayStore`]: about 2^20 entries, enough for several
 /// thousand DPoP requests per second with a five-minute `iat` window.
 const DEFAULT_CAPACITY: usize = 1 << 20;
+/// By default one proof key may hold at most this fraction (1/8) of each shard.
+const DEFAULT_KEY_SHARE: usize = 8;
 
 /// The default [`ReplayStore`]: in memory, for a single instance.
 ///
 /// Entries are spread over 64 independently locked shards by a hash of the key, so
-/// concurrent requests almost never wait on each other. Each entry costs about 48 bytes
-/// (a 32-byte SHA-256 of the key and an expiry), independent of the size of the `jti`.
-/// Expired entries are purged incrementally while new ones are stored.
+/// concurrent requests almost never wait on each other. Expired entries are purged
+/// incrementally while new ones are stored.
+///
+/// # Bounds
 ///
 /// The store is bounded. When the shard a new key falls in is full of entries that have not
 /// expired yet, [`check_and_store`](ReplayStore::check_and_store) returns an error (the
 /// request is refused with 503) instead of evicting an entry: forgetting a live entry would
 /// let that proof be replayed. Size the capacity for the peak rate of DPoP requests times the
 /// proof `iat` window.
+///
+/// # Per-key quota
+///
+/// The shard of an entry comes from a hash that includes the client-chosen `jti`, so a single
+/// client could aim all its proofs at one shard. To keep one client from filling a shard (or
+/// the store) and starving the others, each proof key — the access token's issuer and the
+/// proof key's thumbprint, `jkt` — may hold at most a quota of live entries in each shard:
+/// by default 1/8 of the shard, so at most 1/8 of the store. A proof beyond its key's quota
+/// is refused with 503 like a full store (failing closed); other keys are unaffected. Since
+/// the `jkt` comes from a valid access token, taking more of the store takes more tokens.
+///
+/// The quota is also a rate limit for one client: with the default capacity and a
+/// five-minute window, one key can send about 400 DPoP requests per second to one instance.
+/// A single client that needs more gets a larger capacity or a larger
+/// [`max_entries_per_key`](Self::max_entries_per_key).
+///
+/// # Memory
+///
+/// An entry is a 32-byte SHA-256 of the key, an expiry and the id of its proof key: 48 bytes
+/// plus one control byte in a hash table. Each shard also counts its entries per proof key
+/// (16 bytes plus one control byte per key present). Tables grow in powers of two up to
+/// the shard's limit and are not shrunk, so the store takes at most about 150 bytes per entry
+/// of capacity: about 130 MiB for the default 2^20 entries, whatever the clients send.
 pub struct MemoryReplayStore {
     shards: Box<[Mutex<Shard>]>,
     shard_capacity: usize,
+    /// Live entries one proof key may hold in one shard.
+    key_quota: usize,
+}
+
+/// One stored proof identifier.
+#[derive(Clone, Copy)]
+struct Entry {
+    /// Expiry in milliseconds since the epoch.
+    expires: u64,
+    /// [`ReplayKey::owner`] of the proof key it belongs to.
+    owner: u64,
 }
 
 #[derive(Default)]
 struct Shard {
-    /// SHA-256 of the key → expiry in milliseconds since the epoch.
-    entries: HashMap<[u8; 32], u64, BuildHasherDefault<DigestHasher>>,
+    /// SHA-256 of the key → expiry and proof key.
+    entries: HashMap<[u8; 32], Entry, BuildHasherDefault<DigestHasher>>,
+    /// Number of entries in `entries` per proof key; keys without entries are absent.
+    per_owner: HashMap<u64, u64, BuildHasherDefault<OwnerHasher>>,
     /// No entry expires before this instant (milliseconds); a sweep before it finds nothing.
     earliest_expiry: u64,
     /// Inserts since the last sweep, to amortize sweeping over insertions.
@@ -159,9 +213,32 @@ struct Shard {
 
 impl Shard {
     fn sweep(&mut self, now_ms: u64) {
-        self.entries.retain(|_, &mut expires| expires > now_ms);
-        self.earliest_expiry = self.entries.values().copied().min().unwrap_or(u64::MAX);
+        let per_owner = &mut self.per_owner;
+        self.entries.retain(|_, entry| {
+            let live = entry.expires > now_ms;
+            if !live {
+                if let Some(count) = per_owner.get_mut(&entry.owner) {
+                    *count = count.saturating_sub(1);
+                    if *count == 0 {
+                        per_owner.remove(&entry.owner);
+                    }
+                }
+            }
+            live
+        });
+        self.earliest_expiry = self
+            .entries
+            .values()
+            .map(|e| e.expires)
+            .min()
+            .unwrap_or(u64::MAX);
         self.inserts_since_sweep = 0;
+    }
+
+    fn owned_by(&self, owner: u64) -> usize {
+        self.per_owner
+            .get(&owner)
+            .map_or(0, |n| usize::try_from(*n).unwrap_or(usize::MAX))
     }
 }
 
@@ -169,6 +246,11 @@ impl Shard {
 #[derive(Debug, thiserror::Error)]
 #[error("in-memory replay store is full")]
 struct StoreFull;
+
+/// The proof key already holds its quota of entries that have not expired.
+#[derive(Debug, thiserror::Error)]
+#[error("in-memory replay store quota of this proof key is used up")]
+struct KeyQuotaExceeded;
 
 impl MemoryReplayStore {
     /// A store for up to about a million entries.
@@ -179,7 +261,9 @@ impl MemoryReplayStore {
     /// A store for up to `max_entries` entries (at least one per shard).
     ///
     /// The limit applies per shard (`max_entries / 64`, rounded up), so the store may report
-    /// full for a key whose shard is full while others have room.
+    /// full for a key whose shard is full while others have room. Each proof key may hold
+    /// 1/8 of each shard (at least one entry); see
+    /// [`max_entries_per_key`](Self::max_entries_per_key).
     pub fn with_capacity(max_entries: usize) -> Self {
         let shards = (0..SHARDS)
             .map(|_| {
@@ -189,10 +273,25 @@ impl MemoryReplayStore {
                 })
             })
             .collect();
+        let shard_capacity = max_entries.div_ceil(SHARDS).max(1);
         Self {
             shards,
-            shard_capacity: max_entries.div_ceil(SHARDS).max(1),
+            shard_capacity,
+            key_quota: (shard_capacity / DEFAULT_KEY_SHARE).max(1),
         }
+    }
+
+    /// Sets the quota of one proof key (issuer and `jkt`) to about `max_entries` live
+    /// entries. Like the capacity, it applies per shard: a key may hold `max_entries / 64`
+    /// (rounded up) entries in each shard, and never more than the shard holds. Its proofs
+    /// spread over the shards by a hash, so a client sending random `jti`s reaches its
+    /// first shard limit somewhat before `max_entries`.
+    ///
+    /// A quota as large as the capacity turns the quota off: then one client can fill the
+    /// store and have every DPoP request refused with 503.
+    pub fn max_entries_per_key(mut self, max_entries: usize) -> Self {
+        self.key_quota = max_entries.div_ceil(SHARDS).clamp(1, self.shard_capacity);
+        self
     }
 
     /// Number of stored entries, including expired ones not yet purged.
@@ -212,33 +311,49 @@ impl MemoryReplayStore {
         expires_at: UnixTime,
     ) -> Result<bool, ReplayStoreError> {
         let digest = key.digest();
+        let owner = key.owner();
         let shard = &self.shards[usize::from(digest[0]) % SHARDS];
         let now_ms = now.as_millis();
         let expires_ms = expires_at.as_millis();
         let mut shard = lock(shard);
 
         if let Some(existing) = shard.entries.get_mut(&digest) {
-            if *existing > now_ms {
+            if existing.expires > now_ms {
                 return Ok(false);
             }
-            // Seen before, but expired: accept and record again.
-            *existing = expires_ms;
+            // Seen before, but expired: accept and record again. The entry stays counted
+            // for its proof key.
+            existing.expires = expires_ms;
             shard.earliest_expiry = shard.earliest_expiry.min(expires_ms);
             return Ok(true);
         }
 
         let len = shard.entries.len();
         let full = len >= self.shard_capacity;
-        // Sweep when full, or after as many inserts as there are entries (so the cost of a
-        // sweep is spread over the inserts that grew the shard), and only when something
-        // can have expired.
-        if (full || shard.inserts_since_sweep >= len.max(64)) && now_ms >= shard.earliest_expiry {
+        let at_quota = shard.owned_by(owner) >= self.key_quota;
+        // Sweep when full or at the quota, or after as many inserts as there are entries (so
+        // the cost of a sweep is spread over the inserts that grew the shard), and only when
+        // something can have expired.
+        if (full || at_quota || shard.inserts_since_sweep >= len.max(64))
+            && now_ms >= shard.earliest_expiry
+        {
             shard.sweep(now_ms);
         }
         if shard.entries.len() >= self.shard_capacity {
             return Err(ReplayStoreError::new(StoreFull));
         }
-        shard.entries.insert(digest, expires_ms);
+        if shard.owned_by(owner) >= self.key_quota {
+            return Err(ReplayStoreError::new(KeyQuotaExceeded));
+        }
+        shard.entries.insert(
+            digest,
+            Entry {
+                expires: expires_ms,
+                owner,
+            },
+        );
+        let count = shard.per_owner.entry(owner).or_insert(0);
+        *count = count.saturating_add(1);
         shard.earliest_expiry = shard.earliest_expiry.min(expires_ms);
         shard.inserts_since_sweep += 1;
         Ok(true)
@@ -256,6 +371,7 @@ impl fmt::Debug for MemoryReplayStore {
         f.debug_struct("MemoryReplayStore")
             .field("shards", &self.shards.len())
             .field("capacity", &(self.shard_capacity * self.shards.len()))
+            .field("per_key", &(self.key_quota * self.shards.len()))
             .finish_non_exhaustive()
     }
 }
@@ -271,8 +387,8 @@ impl ReplayStore for MemoryReplayStore {
     }
 }
 
-/// Locks a shard. A panic while holding the lock cannot leave the map inconsistent (every
-/// update is a single map operation), so a poisoned lock is used as is.
+/// Locks a shard. Nothing that can panic runs while the lock is held (map operations and
+/// arithmetic on counts that cannot overflow), so a poisoned lock is used as is.
 fn lock(shard: &Mutex<Shard>) -> std::sync::MutexGuard<'_, Shard> {
     shard.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -292,6 +408,26 @@ impl Hasher for DigestHasher {
         for &b in bytes.iter().skip(8).take(8) {
             self.0 = (self.0 << 8) | u64::from(b);
         }
+    }
+}
+
+/// Hashes proof key ids, which are already 64 bits of a SHA-256, as themselves.
+#[derive(Default)]
+struct OwnerHasher(u64);
+
+impl Hasher for OwnerHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
     }
 }
 
@@ -413,7 +549,12 @@ mod tests {
         for i in 0..64 * 100 {
             match s
                 .check_and_store(
-                    &key(&i.to_string()),
+                    // Many proof keys, so that no key quota is reached.
+                    &ReplayKey::new(
+                        "https://issuer.example/",
+                        &format!("jkt-{}", i % 997),
+                        &i.to_string(),
+                    ),
                     UnixTime::from_millis(0),
                     UnixTime::from_millis(1_000),
                 )
@@ -430,6 +571,122 @@ mod tests {
         assert_eq!(s.len(), ok);
         for shard in s.shards.iter() {
             assert!(lock(shard).entries.len() <= 100);
+        }
+    }
+
+    fn shard_of(k: &ReplayKey) -> usize {
+        usize::from(k.digest()[0]) % SHARDS
+    }
+
+    /// One client chooses `jti`s that all land in one shard and keeps sending them, then
+    /// floods every shard: a client with another proof key is still accepted.
+    #[tokio::test]
+    async fn one_proof_key_cannot_starve_the_others() {
+        let iss = "https://issuer.example/";
+        // 64 entries per shard; each key may hold 8 of them.
+        let s = MemoryReplayStore::with_capacity(64 * 64);
+        let victim = ReplayKey::new(iss, "victim-jkt", "victim-1");
+        let target = shard_of(&victim);
+        let (mut accepted, mut refused) = (0usize, 0usize);
+        for i in 0..100_000 {
+            let k = ReplayKey::new(iss, "attacker-jkt", &format!("a-{i}"));
+            if shard_of(&k) != target && i < 50_000 {
+                continue;
+            }
+            match s
+                .check_and_store(&k, UnixTime::from_millis(0), UnixTime::from_millis(300_000))
+                .await
+            {
+                Ok(true) => accepted += 1,
+                Ok(false) => panic!("fresh key reported as replay"),
+                Err(e) => {
+                    assert_eq!(
+                        e.to_string(),
+                        "replay store unavailable: in-memory replay store quota of this proof key is used up"
+                    );
+                    refused += 1;
+                }
+            }
+        }
+        assert!(refused > 0, "the flood was cut off");
+        assert!(accepted <= 64 * 8, "{accepted} entries for one key");
+        assert_eq!(
+            lock(&s.shards[target]).owned_by(ReplayKey::new(iss, "attacker-jkt", "").owner()),
+            8
+        );
+        // Failing closed still holds for the flooding key, and the victim gets in.
+        assert!(store(&s, &victim, 1, 300_000).await);
+        assert!(!store(&s, &victim, 2, 300_000).await);
+        // Once the flood's entries expire, the flooding key is accepted again.
+        assert!(
+            store(
+                &s,
+                &ReplayKey::new(iss, "attacker-jkt", "later"),
+                300_000,
+                600_000
+            )
+            .await
+        );
+    }
+
+    #[tokio::test]
+    async fn per_key_quota_is_configurable_and_bounded_by_the_shard() {
+        let s = MemoryReplayStore::with_capacity(64 * 64).max_entries_per_key(64 * 64 * 10);
+        assert_eq!(s.key_quota, 64);
+        let s = MemoryReplayStore::with_capacity(64 * 64).max_entries_per_key(0);
+        assert_eq!(s.key_quota, 1);
+        let s = MemoryReplayStore::with_capacity(64 * 64).max_entries_per_key(64 * 20);
+        assert_eq!(s.key_quota, 20);
+        let mut ok = 0;
+        for i in 0..10_000 {
+            let k = key(&i.to_string());
+            if s.check_and_store(&k, UnixTime::from_millis(0), UnixTime::from_millis(1_000))
+                .await
+                .is_ok()
+            {
+                ok += 1;
+            }
+        }
+        assert_eq!(ok, 64 * 20);
+    }
+
+    /// However the store is flooded, no shard holds more than its share of entries and the
+    /// per-key counts agree with the entries (the basis of the documented memory bound).
+    #[tokio::test]
+    async fn flooding_stays_within_the_bounds() {
+        let s = MemoryReplayStore::with_capacity(64 * 32);
+        for i in 0..20_000u64 {
+            // Some keys with many jtis, many keys with one, and expiries that overlap.
+            let jkt = if i % 3 == 0 {
+                format!("k{}", i % 7)
+            } else {
+                format!("k{i}")
+            };
+            let k = ReplayKey::new("iss", &jkt, &i.to_string());
+            let now = i * 10;
+            let _ = s
+                .check_and_store(
+                    &k,
+                    UnixTime::from_millis(now),
+                    UnixTime::from_millis(now + 30_000),
+                )
+                .await;
+        }
+        for shard in s.shards.iter() {
+            let shard = lock(shard);
+            assert!(shard.entries.len() <= s.shard_capacity);
+            assert!(shard.per_owner.len() <= shard.entries.len());
+            assert!(
+                shard
+                    .per_owner
+                    .values()
+                    .all(|n| *n > 0 && *n as usize <= s.key_quota)
+            );
+            let counted: u64 = shard.per_owner.values().sum();
+            assert_eq!(counted as usize, shard.entries.len());
+            for e in shard.entries.values() {
+                assert!(shard.per_owner.contains_key(&e.owner));
+            }
         }
     }
 
@@ -484,7 +741,10 @@ mod tests {
     #[test]
     fn debug_shows_no_entries() {
         let debug = format!("{:?}", MemoryReplayStore::with_capacity(640));
-        assert_eq!(debug, "MemoryReplayStore { shards: 64, capacity: 640, .. }");
+        assert_eq!(
+            debug,
+            "MemoryReplayStore { shards: 64, capacity: 640, per_key: 64, .. }"
+        );
         assert!(format!("{:?}", key("j")).contains("\"j\""));
     }
 

@@ -14,8 +14,8 @@ use crate::time::UnixTime;
 /// The client authentication method used at the token endpoint.
 ///
 /// Build one with a named constructor and pass it to
-/// [`Auth0Builder::client_auth`](crate::TokenExchangeBuilder::client_auth);
-/// [`Auth0Builder::client_secret`](crate::TokenExchangeBuilder::client_secret) is a shorthand for
+/// [`TokenExchangeBuilder::client_auth`](crate::TokenExchangeBuilder::client_auth);
+/// [`TokenExchangeBuilder::client_secret`](crate::TokenExchangeBuilder::client_secret) is a shorthand for
 /// [`ClientAuth::client_secret_basic`]. `Debug` never shows the secret or the key.
 #[derive(Clone, Debug)]
 pub struct ClientAuth(Method);

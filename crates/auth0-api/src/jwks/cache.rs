@@ -3,9 +3,32 @@
 //! kept through issuer outages (stale-if-error).
 //!
 //! No lock is held across a network call: the fetch runs in its own task and concurrent
-//! callers share its result through a [`Shared`] future.
+//! callers share its result through a [`Shared`] future. The task clears its in-flight marker
+//! from a drop guard, so a fetch that panics or is cancelled counts as a failed fetch instead
+//! of leaving every later caller waiting on it.
+//!
+//! # Failed fetches
+//!
+//! After a failed fetch no new one starts until a retry time: 1 s after the first failure,
+//! doubling with each consecutive failure up to 5 min, each delay drawn uniformly from its
+//! upper half (`[d/2, d]`) so that a fleet does not retry in step. Meanwhile the last good
+//! keys stay in use (stale-if-error); a successful fetch resets the delay.
+//!
+//! # What a JWKS must look like
+//!
+//! A JWKS with more entries than the key count cap (64) is refused as a whole and counts as a
+//! failed fetch: the last good keys stay in use. It is never cut to its first entries, since
+//! the signing keys may be the ones past the cap. Unusable entries within the cap are skipped.
+//!
+//! Several keys may share one `kid` (an issuer moving a `kid` to a new key type, for
+//! example). All are kept; a token naming that `kid` is checked with the first of them, in
+//! document order, that can verify the token's `alg`, or else the first of the right key type.
+//! Two keys with the same `kid` that can both verify the same `alg` are ambiguous: the first
+//! one is used and the other one never verifies tokens that name that `kid`.
 
 use std::fmt;
+#[cfg(test)]
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -33,9 +56,12 @@ pub(crate) struct CachePolicy {
     pub(crate) unknown_kid_cooldown: Duration,
     /// How long past expiry the last good keys stay usable while the issuer fails.
     pub(crate) stale_if_error: Duration,
-    /// After a failed fetch, no new fetch starts for this long.
+    /// After a first failed fetch, no new fetch starts for up to this long; the delay
+    /// doubles with each consecutive failure.
     pub(crate) retry_backoff: Duration,
-    /// Keys beyond this many in one JWKS are ignored.
+    /// The longest delay between retries after consecutive failures.
+    pub(crate) max_retry_backoff: Duration,
+    /// A JWKS with more entries than this is refused as a whole.
     pub(crate) max_keys: usize,
 }
 
@@ -48,6 +74,7 @@ impl Default for CachePolicy {
             unknown_kid_cooldown: Duration::from_secs(30),
             stale_if_error: Duration::from_secs(24 * 3600),
             retry_backoff: Duration::from_secs(1),
+            max_retry_backoff: Duration::from_secs(300),
             max_keys: 64,
         }
     }
@@ -77,9 +104,19 @@ impl fmt::Debug for Snapshot {
 
 impl Snapshot {
     /// The key for `kid`; without a `kid`, the only key whose type fits `alg`.
+    ///
+    /// When several keys share `kid`, the first one that can verify `alg` is chosen, else the
+    /// first one of the key type `alg` needs, else the first one (which then fails the
+    /// caller's algorithm check).
     pub(crate) fn find(&self, kid: Option<&str>, alg: Algorithm) -> Option<&Arc<PublicKey>> {
         match kid {
-            Some(kid) => self.keys.iter().find(|k| k.kid() == Some(kid)),
+            Some(kid) => {
+                let named = || self.keys.iter().filter(move |k| k.kid() == Some(kid));
+                named()
+                    .find(|k| k.supports(alg))
+                    .or_else(|| named().find(|k| k.fits_type(alg)))
+                    .or_else(|| named().next())
+            }
             None => {
                 let mut fitting = self.keys.iter().filter(|k| k.fits_type(alg));
                 let only = fitting.next()?;
@@ -100,11 +137,52 @@ impl Snapshot {
 
 type SharedFetch = Shared<BoxFuture<'static, Result<Arc<Snapshot>, FetchError>>>;
 
-#[derive(Default)]
 struct State {
-    inflight: Option<SharedFetch>,
+    /// The fetch running now, with the id its drop guard clears it by.
+    inflight: Option<(u64, SharedFetch)>,
+    next_fetch_id: u64,
     last_forced: Option<UnixTime>,
-    last_failure: Option<(UnixTime, FetchError)>,
+    failure: Option<Failure>,
+    jitter: Jitter,
+}
+
+/// The last fetch failed: why, how many failed in a row, and when the next may start.
+struct Failure {
+    error: FetchError,
+    consecutive: u32,
+    retry_at: UnixTime,
+}
+
+/// A small PRNG (SplitMix64) for retry jitter, seeded from the system's secure random
+/// source. Jitter only spreads retries over time; it protects no secret.
+struct Jitter(u64);
+
+impl Jitter {
+    fn seeded() -> Self {
+        use aws_lc_rs::rand::{SecureRandom as _, SystemRandom};
+        let mut seed = [0u8; 8];
+        // Without system randomness the retries are merely less spread out.
+        let _ = SystemRandom::new().fill(&mut seed);
+        Self(u64::from_le_bytes(seed))
+    }
+
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+/// The delay before the next fetch after `consecutive` failures in a row: `base` doubled
+/// per failure after the first, capped at `cap`, then drawn from `[d/2, d]` by `random`.
+fn retry_delay(base: Duration, cap: Duration, consecutive: u32, random: u64) -> Duration {
+    let doublings = consecutive.saturating_sub(1).min(31);
+    let full = base.saturating_mul(1u32 << doublings).min(cap.max(base));
+    let half = full / 2;
+    let span = u64::try_from((full - half).as_millis()).unwrap_or(u64::MAX);
+    half.saturating_add(Duration::from_millis(random % span.saturating_add(1)))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -147,6 +225,9 @@ pub(crate) struct KeyCache {
     snapshot: ArcSwapOption<Snapshot>,
     metadata: ArcSwapOption<CachedMetadata>,
     state: Mutex<State>,
+    /// Makes the next fetch panic, to test that a panicking fetch is cleaned up.
+    #[cfg(test)]
+    panic_next_fetch: AtomicBool,
 }
 
 impl fmt::Debug for KeyCache {
@@ -170,7 +251,15 @@ impl KeyCache {
             settings,
             snapshot: ArcSwapOption::empty(),
             metadata: ArcSwapOption::empty(),
-            state: Mutex::new(State::default()),
+            state: Mutex::new(State {
+                inflight: None,
+                next_fetch_id: 0,
+                last_forced: None,
+                failure: None,
+                jitter: Jitter::seeded(),
+            }),
+            #[cfg(test)]
+            panic_next_fetch: AtomicBool::new(false),
         }
     }
 
@@ -227,15 +316,11 @@ impl KeyCache {
                 return Started::Ready(current);
             }
         }
-        if let Some(f) = &st.inflight {
+        if let Some((_, f)) = &st.inflight {
             return Started::Pending(f.clone());
         }
-        let in_backoff = st
-            .last_failure
-            .as_ref()
-            .filter(|(at, _)| now < at.saturating_add(self.settings.policy.retry_backoff));
-        if let Some((_, e)) = in_backoff {
-            return Started::Refused(Some(e.clone()));
+        if let Some(failure) = st.failure.as_ref().filter(|f| now < f.retry_at) {
+            return Started::Refused(Some(failure.error.clone()));
         }
         if reason == Reason::UnknownKid {
             let cooling = st.last_forced.is_some_and(|at| {
@@ -247,34 +332,89 @@ impl KeyCache {
             st.last_forced = Some(now);
         }
 
-        let this = Arc::clone(self);
-        let task = async move {
-            let result = this.fetch().await.map(Arc::new);
-            let mut st = this.state();
-            match &result {
-                Ok(s) => {
-                    this.snapshot.store(Some(Arc::clone(s)));
-                    st.last_failure = None;
-                }
-                Err(e) => {
-                    tracing::warn!(issuer = %this.issuer, error = %e, "signing keys could not be fetched");
-                    st.last_failure = Some((this.settings.clock.now(), e.clone()));
-                }
-            }
-            st.inflight = None;
-            result
+        let id = st.next_fetch_id;
+        st.next_fetch_id = st.next_fetch_id.wrapping_add(1);
+        // Created before the task and moved into it: whether the task completes, panics or
+        // is dropped unpolled, the guard clears the in-flight marker.
+        let guard = FetchGuard {
+            cache: Arc::clone(self),
+            id,
+            done: false,
         };
-        let fut: BoxFuture<'static, Result<Arc<Snapshot>, FetchError>> =
-            match tokio::runtime::Handle::try_current() {
-                Ok(rt) => {
-                    let handle = rt.spawn(task);
-                    async move { handle.await.unwrap_or(Err(FetchError::Aborted)) }.boxed()
-                }
-                Err(_) => task.boxed(),
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            // No runtime to spawn on: the callers drive the fetch by awaiting it.
+            let task = async move {
+                let guard = guard;
+                let result = guard.cache.fetch().await.map(Arc::new);
+                guard.complete(&result);
+                result
             };
-        let shared = fut.shared();
-        st.inflight = Some(shared.clone());
+            let shared = task.boxed().shared();
+            st.inflight = Some((id, shared.clone()));
+            return Started::Pending(shared);
+        };
+        // Callers wait on a channel, not on the task: the task is spawned only after the
+        // lock is released, because a runtime that is shutting down drops it inside
+        // `spawn`, and its guard then takes the lock.
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let waiter: BoxFuture<'static, Result<Arc<Snapshot>, FetchError>> =
+            async move { rx.await.unwrap_or(Err(FetchError::Aborted)) }.boxed();
+        let shared = waiter.shared();
+        st.inflight = Some((id, shared.clone()));
+        drop(st);
+        rt.spawn(async move {
+            let guard = guard;
+            let result = guard.cache.fetch().await.map(Arc::new);
+            guard.complete(&result);
+            // Nobody may be waiting (a background refresh): that is fine.
+            let _ = tx.send(result);
+        });
         Started::Pending(shared)
+    }
+
+    /// Records the outcome of fetch `id` and clears its in-flight marker.
+    fn finish_fetch(&self, id: u64, result: Result<&Arc<Snapshot>, &FetchError>) {
+        let now = self.settings.clock.now();
+        let mut st = self.state();
+        match result {
+            Ok(s) => {
+                self.snapshot.store(Some(Arc::clone(s)));
+                st.failure = None;
+            }
+            Err(e) => {
+                let consecutive = st
+                    .failure
+                    .as_ref()
+                    .map_or(1, |f| f.consecutive.saturating_add(1));
+                let random = st.jitter.next();
+                let policy = &self.settings.policy;
+                let delay = retry_delay(
+                    policy.retry_backoff,
+                    policy.max_retry_backoff,
+                    consecutive,
+                    random,
+                );
+                tracing::warn!(issuer = %self.issuer, error = %e, consecutive, retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX), "signing keys could not be fetched");
+                st.failure = Some(Failure {
+                    error: e.clone(),
+                    consecutive,
+                    retry_at: now.saturating_add(delay),
+                });
+            }
+        }
+        let finished = if st
+            .inflight
+            .as_ref()
+            .is_some_and(|(current, _)| *current == id)
+        {
+            st.inflight.take()
+        } else {
+            None
+        };
+        drop(st);
+        // Dropped without the lock: it may hold the last reference to a task whose guard
+        // takes the lock when dropped.
+        drop(finished);
     }
 
     /// The issuer's metadata, from cache while fresh; stale metadata is kept when
@@ -313,6 +453,10 @@ impl KeyCache {
     }
 
     async fn fetch(&self) -> Result<Snapshot, FetchError> {
+        #[cfg(test)]
+        if self.panic_next_fetch.swap(false, Ordering::SeqCst) {
+            panic!("injected panic in the key fetch");
+        }
         let (issuer, jwks_uri): (Arc<str>, Url) = match &self.fixed_jwks_uri {
             Some(uri) => (Arc::from(self.issuer.as_str()), uri.clone()),
             None => {
@@ -326,11 +470,12 @@ impl KeyCache {
             return Err(FetchError::MissingMember("keys"));
         };
         if entries.len() > self.settings.policy.max_keys {
-            tracing::warn!(issuer = %self.issuer, count = entries.len(), cap = self.settings.policy.max_keys, "JWKS has too many keys; ignoring the rest");
+            tracing::warn!(issuer = %self.issuer, count = entries.len(), cap = self.settings.policy.max_keys, "JWKS has too many keys; refused as a whole");
+            return Err(FetchError::TooManyKeys);
         }
         let previous = self.snapshot.load_full();
-        let mut keys: Vec<Arc<PublicKey>> = Vec::new();
-        for entry in entries.iter().take(self.settings.policy.max_keys) {
+        let mut keys: Vec<Arc<PublicKey>> = Vec::with_capacity(entries.len());
+        for entry in entries {
             let Value::Object(jwk) = entry else {
                 tracing::warn!(issuer = %self.issuer, "JWKS entry is not an object; skipped");
                 continue;
@@ -343,12 +488,22 @@ impl KeyCache {
                     continue;
                 }
             };
-            if keys
+            let mut same_kid = keys
                 .iter()
-                .any(|k| k.kid().is_some() && k.kid() == key.kid())
-            {
-                tracing::warn!(issuer = %self.issuer, kid = key.kid().unwrap_or(""), "duplicate kid in JWKS; keeping the first");
-                continue;
+                .filter(|k| k.kid().is_some() && k.kid() == key.kid())
+                .peekable();
+            if same_kid.peek().is_some() {
+                let kid = key.kid().unwrap_or("");
+                let ambiguous = same_kid.any(|k| {
+                    Algorithm::ALL
+                        .into_iter()
+                        .any(|a| k.supports(a) && key.supports(a))
+                });
+                if ambiguous {
+                    tracing::warn!(issuer = %self.issuer, kid, "several keys with this kid verify the same alg; only the first is used for it");
+                } else {
+                    tracing::debug!(issuer = %self.issuer, kid, "several keys share a kid; all are kept");
+                }
             }
             // Keep the already-parsed key when it did not change, so that verified-token
             // cache entries made with it stay valid.
@@ -371,5 +526,188 @@ impl KeyCache {
             stale_until: expires_at.saturating_add(self.settings.policy.stale_if_error),
             generation: previous.map_or(1, |p| p.generation + 1),
         })
+    }
+}
+
+/// Owned by one fetch task: records its outcome and clears the in-flight marker exactly once,
+/// also when the task panics or is dropped before it completes (recorded as
+/// [`FetchError::Aborted`], so the retry delay applies).
+struct FetchGuard {
+    cache: Arc<KeyCache>,
+    id: u64,
+    done: bool,
+}
+
+impl FetchGuard {
+    fn complete(mut self, result: &Result<Arc<Snapshot>, FetchError>) {
+        self.done = true;
+        self.cache.finish_fetch(self.id, result.as_ref());
+    }
+}
+
+impl Drop for FetchGuard {
+    fn drop(&mut self) {
+        if !self.done {
+            self.cache.finish_fetch(self.id, Err(&FetchError::Aborted));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicU64;
+
+    use auth0_api_testing::{Endpoint, TestIssuer};
+
+    use super::*;
+
+    #[derive(Debug)]
+    struct ManualClock(AtomicU64);
+
+    impl ManualClock {
+        fn advance(&self, d: Duration) {
+            let ms = u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+            self.0.fetch_add(ms, Ordering::SeqCst);
+        }
+    }
+
+    impl Clock for ManualClock {
+        fn now(&self) -> UnixTime {
+            UnixTime::from_millis(self.0.load(Ordering::SeqCst))
+        }
+    }
+
+    fn cache(jwks_uri: &str, clock: &Arc<ManualClock>) -> Arc<KeyCache> {
+        let Ok(issuer) = Issuer::parse("https://issuer.example/") else {
+            panic!("issuer")
+        };
+        let Ok(uri) = Url::parse(jwks_uri) else {
+            panic!("{jwks_uri}")
+        };
+        let settings = KeySettings {
+            fetcher: Fetcher::new(reqwest::Client::new(), Duration::from_secs(5), 1 << 20),
+            clock: Arc::clone(clock) as Arc<dyn Clock>,
+            algs: AlgSet::all(),
+            policy: CachePolicy::default(),
+        };
+        Arc::new(KeyCache::new(issuer, Some(uri), settings))
+    }
+
+    #[test]
+    fn retry_delay_doubles_up_to_the_cap_within_the_upper_half() {
+        let base = Duration::from_secs(1);
+        let cap = Duration::from_secs(300);
+        let bounds = |n: u32| {
+            let lo = (0..200u64)
+                .map(|r| retry_delay(base, cap, n, r.wrapping_mul(0x9E37_79B9_7F4A_7C15)))
+                .min();
+            let hi = (0..200u64)
+                .map(|r| retry_delay(base, cap, n, r.wrapping_mul(0x9E37_79B9_7F4A_7C15)))
+                .max();
+            (lo, hi)
+        };
+        for (n, full) in [(1, 1), (2, 2), (3, 4), (9, 256), (10, 300), (40, 300)] {
+            let full = Duration::from_secs(full);
+            let (lo, hi) = bounds(n);
+            assert!(lo >= Some(full / 2), "{n}: {lo:?}");
+            assert!(hi <= Some(full), "{n}: {hi:?}");
+            assert!(lo < hi, "{n}: jittered");
+        }
+        assert_eq!(retry_delay(base, cap, 0, 0), Duration::from_millis(500));
+        assert_eq!(
+            retry_delay(base, cap, u32::MAX, u64::MAX),
+            retry_delay(base, cap, 40, u64::MAX)
+        );
+        assert!(retry_delay(Duration::MAX, Duration::MAX, 5, u64::MAX) <= Duration::MAX);
+        let mut j = Jitter(1);
+        assert_ne!(j.next(), j.next());
+    }
+
+    #[test]
+    fn consecutive_failures_back_off_and_a_success_resets() {
+        let clock = Arc::new(ManualClock(AtomicU64::new(1_700_000_000_000)));
+        let keys = cache("https://issuer.example/jwks", &clock);
+        let retry_in = |keys: &KeyCache| {
+            let st = keys.state();
+            st.failure.as_ref().map(|f| {
+                (
+                    f.consecutive,
+                    f.retry_at.as_duration() - clock.now().as_duration(),
+                )
+            })
+        };
+        let mut last = Duration::ZERO;
+        for n in 1..=12u32 {
+            keys.finish_fetch(0, Err(&FetchError::Status(500)));
+            let Some((consecutive, delay)) = retry_in(&keys) else {
+                panic!("failure recorded")
+            };
+            assert_eq!(consecutive, n);
+            assert!(
+                delay >= last.min(Duration::from_secs(150)),
+                "{n}: {delay:?}"
+            );
+            assert!(delay <= Duration::from_secs(300), "{n}: {delay:?}");
+            last = delay;
+        }
+        assert!(last >= Duration::from_secs(150));
+        let snapshot = Arc::new(Snapshot {
+            issuer: Arc::from("https://issuer.example/"),
+            keys: Vec::new(),
+            refresh_at: clock.now(),
+            expires_at: clock.now(),
+            stale_until: clock.now(),
+            generation: 1,
+        });
+        keys.finish_fetch(0, Ok(&snapshot));
+        assert!(retry_in(&keys).is_none(), "reset by a success");
+        keys.finish_fetch(0, Err(&FetchError::Network));
+        let Some((1, delay)) = retry_in(&keys) else {
+            panic!("counting starts over")
+        };
+        assert!(delay <= Duration::from_secs(1));
+    }
+
+    /// A fetch task that panics is counted as a failed fetch and the next fetch runs after
+    /// the retry delay, instead of every caller getting the dead fetch's result forever.
+    #[tokio::test]
+    async fn a_panicking_fetch_does_not_leave_the_cache_waiting() {
+        let issuer = TestIssuer::start().await;
+        let clock = Arc::new(ManualClock(AtomicU64::new(1_700_000_000_000)));
+        let keys = cache(&issuer.jwks_uri(), &clock);
+        keys.panic_next_fetch.store(true, Ordering::SeqCst);
+        assert_eq!(keys.snapshot().await.err(), Some(FetchError::Aborted));
+        assert!(keys.state().inflight.is_none(), "in-flight marker cleared");
+        assert_eq!(issuer.requests(Endpoint::Jwks), 0);
+        clock.advance(Duration::from_secs(1));
+        let snapshot = keys.snapshot().await;
+        assert!(snapshot.is_ok(), "{snapshot:?}");
+        assert_eq!(issuer.requests(Endpoint::Jwks), 1);
+    }
+
+    /// A fetch spawned on a runtime that has shut down is dropped inside `spawn`; its
+    /// guard still clears the marker and records the failure, and waiters get an error.
+    #[test]
+    fn a_fetch_dropped_by_a_stopped_runtime_does_not_leave_the_cache_waiting() {
+        let clock = Arc::new(ManualClock(AtomicU64::new(1_700_000_000_000)));
+        let keys = cache("https://issuer.example/jwks", &clock);
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread().build() else {
+            panic!("runtime")
+        };
+        let handle = rt.handle().clone();
+        drop(rt);
+        let _entered = handle.enter();
+        let Started::Pending(fetch) = keys.start(Reason::Required, None) else {
+            panic!("a fetch starts")
+        };
+        assert!(keys.state().inflight.is_none(), "in-flight marker cleared");
+        assert_eq!(
+            keys.state().failure.as_ref().map(|f| f.error.clone()),
+            Some(FetchError::Aborted)
+        );
+        assert_eq!(
+            fetch.now_or_never().map(|r| r.err()),
+            Some(Some(FetchError::Aborted))
+        );
     }
 }

@@ -37,6 +37,9 @@ pub enum FetchError {
     InsecureUrl(&'static str),
     /// The JWKS holds no usable key.
     NoUsableKeys,
+    /// The JWKS has more entries than the key count cap (64). The set is refused as a whole,
+    /// never cut to its first keys: the signing keys may be the ones past the cap.
+    TooManyKeys,
     /// The fetch task ended abnormally.
     Aborted,
 }
@@ -55,6 +58,7 @@ impl fmt::Display for FetchError {
             FetchError::MissingMember(m) => write!(f, "missing or invalid member: {m}"),
             FetchError::InsecureUrl(why) => write!(f, "unacceptable URL in metadata: {why}"),
             FetchError::NoUsableKeys => f.write_str("no usable signing key in the JWKS"),
+            FetchError::TooManyKeys => f.write_str("the JWKS has more keys than the limit"),
             FetchError::Aborted => f.write_str("fetch aborted"),
         }
     }

@@ -354,20 +354,168 @@ async fn oversized_jwks_is_refused() {
     );
 }
 
+/// `count` Ed25519 keys named `k0`, `k1`, … that verify nothing the issuer signs.
+fn junk_keys(count: usize) -> Vec<serde_json::Value> {
+    (0..count)
+        .map(|i| serde_json::json!({"kty":"OKP","crv":"Ed25519","kid":format!("k{i}"),"x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}))
+        .collect()
+}
+
+fn jwks_of(keys: Vec<serde_json::Value>) -> Option<String> {
+    Some(serde_json::json!({ "keys": keys }).to_string())
+}
+
 #[tokio::test]
 async fn key_count_is_capped() {
     let issuer = TestIssuer::start().await;
-    let mut keys = Vec::new();
-    for i in 0..200 {
-        keys.push(serde_json::json!({"kty":"OKP","crv":"Ed25519","kid":format!("k{i}"),"x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}));
-    }
-    let last = issuer.public_jwk(&issuer.default_kid()).unwrap();
-    keys.push(last);
-    issuer.set_jwks_override(Some(serde_json::json!({ "keys": keys }).to_string()));
+    let mut keys = junk_keys(200);
+    keys.push(issuer.public_jwk(&issuer.default_kid()).unwrap());
+    issuer.set_jwks_override(jwks_of(keys));
     let auth0 = verifier(&issuer);
-    // The real key is the 201st: beyond the cap, so never loaded.
+    // Over the cap: refused as a whole, never cut to a prefix that lacks the real key.
     assert_eq!(
         check(&auth0, &issuer.token().sign()).await.err(),
+        Some(ErrorKind::KeysUnavailable)
+    );
+
+    // Exactly at the cap, with the real key last: used whole.
+    let at_cap = TestIssuer::start().await;
+    let mut keys = junk_keys(63);
+    keys.push(at_cap.public_jwk(&at_cap.default_kid()).unwrap());
+    at_cap.set_jwks_override(jwks_of(keys));
+    let auth0 = verifier(&at_cap);
+    assert!(check(&auth0, &at_cap.token().sign()).await.is_ok());
+}
+
+/// An issuer that starts serving more keys than the cap, with its signing key past the cap:
+/// the refresh is refused as a whole and the last good keys stay in use.
+#[tokio::test]
+async fn an_oversized_key_set_keeps_the_last_good_keys() {
+    let issuer = TestIssuer::start().await;
+    let auth0 = verifier(&issuer);
+    assert!(check(&auth0, &issuer.token().sign()).await.is_ok());
+    let mut keys = junk_keys(200);
+    keys.push(issuer.public_jwk(&issuer.default_kid()).unwrap());
+    issuer.set_jwks_override(jwks_of(keys));
+    // A kid from the new set forces a refresh and waits for it: the set is refused.
+    assert_eq!(
+        check(&auth0, &issuer.token().header("kid", "k5").sign())
+            .await
+            .err(),
         Some(ErrorKind::UnknownKey)
+    );
+    assert_eq!(issuer.requests(Endpoint::Jwks), 2);
+    // The keys from before the refresh still verify.
+    let fresh = issuer.token().sub("after-refresh").sign();
+    assert_eq!(check(&auth0, &fresh).await.err(), None);
+}
+
+/// Several keys may share a `kid`: all are kept, and the one that fits the token's `alg` is
+/// used, wherever it is in the set.
+#[tokio::test]
+async fn keys_sharing_a_kid_are_all_kept() {
+    let issuer = TestIssuer::start().await;
+    let kid = issuer.default_kid();
+    let mut decoy = junk_keys(1).remove(0);
+    decoy["kid"] = kid.clone().into();
+    let real = issuer.public_jwk(&kid).unwrap();
+    issuer.set_jwks_override(jwks_of(vec![decoy, real]));
+    let auth0 = verifier(&issuer);
+    assert_eq!(check(&auth0, &issuer.token().sign()).await.err(), None);
+}
+
+/// RFC 7518 §6.3.1.1: an RSA key whose modulus has a leading zero byte is refused like a
+/// short one, not normalized.
+#[tokio::test]
+async fn rsa_keys_with_zero_padded_integers_are_skipped() {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let issuer = TestIssuer::start().await;
+    let mut jwk = issuer.public_jwk(&issuer.default_kid()).unwrap();
+    let n = URL_SAFE_NO_PAD.decode(jwk["n"].as_str().unwrap()).unwrap();
+    let mut padded = vec![0u8];
+    padded.extend_from_slice(&n);
+    jwk["n"] = URL_SAFE_NO_PAD.encode(&padded).into();
+    issuer.set_jwks_override(jwks_of(vec![jwk]));
+    let auth0 = verifier(&issuer);
+    assert_eq!(
+        check(&auth0, &issuer.token().sign()).await.err(),
+        Some(ErrorKind::KeysUnavailable),
+        "the only key is unusable"
+    );
+}
+
+/// An issuer that fails for half an hour sees exponentially spaced retries (1 s doubling to
+/// 5 min, jittered), not one per second, while cached keys keep verifying tokens. Unknown
+/// kids arrive every second and the unknown-kid cooldown is 1 s, so each step waits for any
+/// fetch it causes: the count is exact, not a race.
+#[tokio::test]
+async fn failed_refreshes_back_off_exponentially() {
+    let issuer = TestIssuer::start().await;
+    let auth0 = builder(&issuer)
+        .unknown_kid_cooldown(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    assert!(check(&auth0, &issuer.token().sign()).await.is_ok());
+    issuer.set_behavior(Endpoint::Jwks, Behavior::Status(500));
+    issuer.reset_counts();
+    let mut fetch_times = Vec::new();
+    for second in 1..=1800u64 {
+        issuer.clock().advance(Duration::from_secs(1));
+        let before = issuer.requests(Endpoint::Jwks);
+        if second % 60 == 0 {
+            let valid = issuer.token().sub(format!("u{second}")).sign();
+            assert_eq!(
+                check(&auth0, &valid).await.err(),
+                None,
+                "stale-if-error at {second} s"
+            );
+        }
+        // Waits for any fetch in flight, including one the valid token started.
+        let unknown = issuer
+            .token()
+            .header("kid", format!("rotated-{second}"))
+            .sign();
+        assert_eq!(
+            check(&auth0, &unknown).await.err(),
+            Some(ErrorKind::UnknownKey)
+        );
+        if issuer.requests(Endpoint::Jwks) > before {
+            fetch_times.push(second);
+        }
+    }
+    let fetches = issuer.requests(Endpoint::Jwks);
+    assert!(
+        (10..=25).contains(&fetches),
+        "{fetches} fetches in 30 min: {fetch_times:?}"
+    );
+    let gaps: Vec<u64> = fetch_times.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(gaps.iter().all(|g| *g <= 301), "capped at 5 min: {gaps:?}");
+    assert!(gaps.iter().rev().take(3).all(|g| *g >= 150), "{gaps:?}");
+
+    // The issuer recovers: the next retry succeeds, and a later failure starts over at 1 s.
+    issuer.set_behavior(Endpoint::Jwks, Behavior::Normal);
+    issuer.clock().advance(Duration::from_secs(301));
+    let new_kid = issuer.rotate(Alg::ES256);
+    assert!(
+        check(&auth0, &issuer.token().sign()).await.is_ok(),
+        "{new_kid}"
+    );
+    issuer.set_behavior(Endpoint::Jwks, Behavior::Status(500));
+    issuer.reset_counts();
+    for second in 0..3 {
+        issuer.clock().advance(Duration::from_secs(1));
+        let unknown = issuer
+            .token()
+            .header("kid", format!("again-{second}"))
+            .sign();
+        assert_eq!(
+            check(&auth0, &unknown).await.err(),
+            Some(ErrorKind::UnknownKey)
+        );
+    }
+    assert!(
+        issuer.requests(Endpoint::Jwks) >= 2,
+        "retried within seconds after a reset"
     );
 }

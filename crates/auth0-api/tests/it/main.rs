@@ -12,5 +12,6 @@ mod dpop;
 mod exchange;
 mod keys;
 mod mcd;
+mod replay;
 mod request;
 mod verify;
