@@ -144,7 +144,7 @@ impl RedisReplayStore {
     }
 
     /// The Redis key for `key`.
-    fn redis_key(&self, key: &ReplayKey) -> String {
+    fn redis_key(&self, key: &ReplayKey<'_>) -> String {
         let mut out = String::with_capacity(self.prefix.len() + 3 * MAX_PART_LEN);
         out.push_str(&self.prefix);
         push_key_part(&mut out, key.issuer());
@@ -155,7 +155,7 @@ impl RedisReplayStore {
         out
     }
 
-    async fn set_nx(&self, key: &ReplayKey, ttl_ms: u64) -> Result<bool, StoreError> {
+    async fn set_nx(&self, key: &ReplayKey<'_>, ttl_ms: u64) -> Result<bool, StoreError> {
         let mut cmd = redis::cmd("SET");
         cmd.arg(self.redis_key(key))
             .arg(1)
@@ -179,7 +179,7 @@ impl RedisReplayStore {
 impl ReplayStore for RedisReplayStore {
     fn check_and_store<'a>(
         &'a self,
-        key: &'a ReplayKey,
+        key: &'a ReplayKey<'a>,
         now: UnixTime,
         expires_at: UnixTime,
     ) -> Pin<Box<dyn Future<Output = Result<bool, ReplayStoreError>> + Send + 'a>> {

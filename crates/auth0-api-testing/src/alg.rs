@@ -1,98 +1,33 @@
-//! JWS signature algorithms the test issuer can sign with.
+//! The key families behind the core's [`Algorithm`]s, for the keys the test issuer makes.
 
-use std::fmt;
+pub(crate) use auth0_api::Algorithm;
 
-/// A JWS signature algorithm (RFC 7518 §3, RFC 8037 §3.1).
-#[non_exhaustive]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[allow(clippy::upper_case_acronyms)]
-pub enum Alg {
-    /// RSASSA-PKCS1-v1_5 with SHA-256.
-    RS256,
-    /// RSASSA-PKCS1-v1_5 with SHA-384.
-    RS384,
-    /// RSASSA-PKCS1-v1_5 with SHA-512.
-    RS512,
-    /// RSASSA-PSS with SHA-256.
-    PS256,
-    /// RSASSA-PSS with SHA-384.
-    PS384,
-    /// RSASSA-PSS with SHA-512.
-    PS512,
-    /// ECDSA on P-256 with SHA-256.
-    ES256,
-    /// ECDSA on P-384 with SHA-384.
-    ES384,
-    /// ECDSA on P-521 with SHA-512.
-    ES512,
-    /// EdDSA on Ed25519.
-    EdDSA,
+/// What the test issuer needs to know about an [`Algorithm`] to make and use keys for it.
+pub(crate) trait AlgExt {
+    /// Which kind of key it needs.
+    fn family(self) -> Family;
+    /// The JWK `kty` of its keys: `RSA`, `EC` or `OKP`.
+    fn kty(self) -> &'static str;
 }
 
-impl Alg {
-    /// Every algorithm, in a fixed order.
-    pub const ALL: [Alg; 10] = [
-        Alg::RS256,
-        Alg::RS384,
-        Alg::RS512,
-        Alg::PS256,
-        Alg::PS384,
-        Alg::PS512,
-        Alg::ES256,
-        Alg::ES384,
-        Alg::ES512,
-        Alg::EdDSA,
-    ];
-
-    /// The JOSE `alg` name, e.g. `"RS256"` or `"EdDSA"`.
-    pub fn name(&self) -> &'static str {
+impl AlgExt for Algorithm {
+    fn family(self) -> Family {
         match self {
-            Alg::RS256 => "RS256",
-            Alg::RS384 => "RS384",
-            Alg::RS512 => "RS512",
-            Alg::PS256 => "PS256",
-            Alg::PS384 => "PS384",
-            Alg::PS512 => "PS512",
-            Alg::ES256 => "ES256",
-            Alg::ES384 => "ES384",
-            Alg::ES512 => "ES512",
-            Alg::EdDSA => "EdDSA",
+            Algorithm::ES256 => Family::Ec(Curve::P256),
+            Algorithm::ES384 => Family::Ec(Curve::P384),
+            Algorithm::ES512 => Family::Ec(Curve::P521),
+            Algorithm::EdDSA | Algorithm::Ed25519 => Family::Ed25519,
+            // RS*, PS*, and anything newer is signed with an RSA key.
+            _ => Family::Rsa,
         }
     }
 
-    /// The algorithm named `name` (`"Ed25519"` is accepted for [`Alg::EdDSA`]).
-    pub fn from_name(name: &str) -> Option<Alg> {
-        match name {
-            "Ed25519" => Some(Alg::EdDSA),
-            _ => Alg::ALL.into_iter().find(|a| a.name() == name),
-        }
-    }
-
-    /// The JWK `kty` of keys for this algorithm: `RSA`, `EC` or `OKP`.
-    pub fn kty(&self) -> &'static str {
+    fn kty(self) -> &'static str {
         match self.family() {
             Family::Rsa => "RSA",
             Family::Ec(_) => "EC",
             Family::Ed25519 => "OKP",
         }
-    }
-
-    pub(crate) fn family(&self) -> Family {
-        match self {
-            Alg::RS256 | Alg::RS384 | Alg::RS512 | Alg::PS256 | Alg::PS384 | Alg::PS512 => {
-                Family::Rsa
-            }
-            Alg::ES256 => Family::Ec(Curve::P256),
-            Alg::ES384 => Family::Ec(Curve::P384),
-            Alg::ES512 => Family::Ec(Curve::P521),
-            Alg::EdDSA => Family::Ed25519,
-        }
-    }
-}
-
-impl fmt::Display for Alg {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
     }
 }
 
@@ -127,22 +62,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_round_trip() {
-        for alg in Alg::ALL {
-            assert_eq!(Alg::from_name(alg.name()), Some(alg));
-            assert_eq!(alg.to_string(), alg.name());
-        }
-        assert_eq!(Alg::EdDSA.name(), "EdDSA");
-        assert_eq!(Alg::from_name("Ed25519"), Some(Alg::EdDSA));
-        assert_eq!(Alg::from_name("HS256"), None);
-        assert_eq!(Alg::from_name("none"), None);
-    }
-
-    #[test]
     fn key_types() {
-        assert_eq!(Alg::PS384.kty(), "RSA");
-        assert_eq!(Alg::ES512.kty(), "EC");
-        assert_eq!(Alg::EdDSA.kty(), "OKP");
-        assert_eq!(Alg::ES512.family(), Family::Ec(Curve::P521));
+        assert_eq!(Algorithm::PS384.kty(), "RSA");
+        assert_eq!(Algorithm::ES512.kty(), "EC");
+        assert_eq!(Algorithm::EdDSA.kty(), "OKP");
+        assert_eq!(Algorithm::Ed25519.family(), Family::Ed25519);
+        assert_eq!(Algorithm::ES512.family(), Family::Ec(Curve::P521));
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use auth0_api::UnixTime;
 use serde_json::{Map, Value};
 
-use crate::alg::Alg;
+use crate::alg::Algorithm;
 use crate::clock::TestClock;
 use crate::jws::{self, Edit};
 use crate::key::SigningKey;
@@ -39,14 +39,14 @@ impl DpopKey {
     ///
     /// # Panics
     /// If the system cannot generate a key.
-    pub fn generate(alg: Alg) -> DpopKey {
+    pub fn generate(alg: Algorithm) -> DpopKey {
         DpopKey {
             key: Arc::new(SigningKey::generate(alg)),
         }
     }
 
     /// The algorithm proofs are signed with.
-    pub fn alg(&self) -> Alg {
+    pub fn alg(&self) -> Algorithm {
         self.key.alg()
     }
 

@@ -8,12 +8,12 @@ use aws_lc_rs::rsa::KeySize;
 use aws_lc_rs::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _, RsaKeyPair};
 use serde_json::{Map, Value};
 
-use crate::alg::{Alg, Curve, Family};
+use crate::alg::{AlgExt as _, Algorithm, Curve, Family};
 use crate::{b64, der};
 
 /// A private key generated for one algorithm.
 pub(crate) struct SigningKey {
-    alg: Alg,
+    alg: Algorithm,
     pair: Pair,
 }
 
@@ -40,7 +40,7 @@ impl SigningKey {
         clippy::expect_used,
         reason = "key generation fails only when the system RNG is broken; a test fixture cannot continue"
     )]
-    pub(crate) fn generate(alg: Alg) -> Self {
+    pub(crate) fn generate(alg: Algorithm) -> Self {
         let pair = match alg.family() {
             Family::Rsa => {
                 Pair::Rsa(RsaKeyPair::generate(KeySize::Rsa2048).expect("generate an RSA key"))
@@ -56,17 +56,17 @@ impl SigningKey {
     }
 
     /// The algorithm the key was generated for.
-    pub(crate) fn alg(&self) -> Alg {
+    pub(crate) fn alg(&self) -> Algorithm {
         self.alg
     }
 
     /// Whether this key can produce `alg` signatures (RSA keys sign every RS*/PS*).
-    pub(crate) fn can_sign(&self, alg: Alg) -> bool {
+    pub(crate) fn can_sign(&self, alg: Algorithm) -> bool {
         alg.family() == self.alg.family()
     }
 
     /// Signs `msg` with `alg`, or `None` when the key cannot make that kind of signature.
-    pub(crate) fn sign(&self, alg: Alg, msg: &[u8]) -> Option<Vec<u8>> {
+    pub(crate) fn sign(&self, alg: Algorithm, msg: &[u8]) -> Option<Vec<u8>> {
         if !self.can_sign(alg) {
             return None;
         }
@@ -74,11 +74,11 @@ impl SigningKey {
         match &self.pair {
             Pair::Rsa(pair) => {
                 let padding: &'static dyn signature::RsaEncoding = match alg {
-                    Alg::RS256 => &signature::RSA_PKCS1_SHA256,
-                    Alg::RS384 => &signature::RSA_PKCS1_SHA384,
-                    Alg::RS512 => &signature::RSA_PKCS1_SHA512,
-                    Alg::PS256 => &signature::RSA_PSS_SHA256,
-                    Alg::PS384 => &signature::RSA_PSS_SHA384,
+                    Algorithm::RS256 => &signature::RSA_PKCS1_SHA256,
+                    Algorithm::RS384 => &signature::RSA_PKCS1_SHA384,
+                    Algorithm::RS512 => &signature::RSA_PKCS1_SHA512,
+                    Algorithm::PS256 => &signature::RSA_PSS_SHA256,
+                    Algorithm::PS384 => &signature::RSA_PSS_SHA384,
                     _ => &signature::RSA_PSS_SHA512,
                 };
                 let mut sig = vec![0u8; pair.public_modulus_len()];
@@ -221,7 +221,7 @@ pub(crate) mod tests {
             (Some("EC"), "ES256") => ec(&signature::ECDSA_P256_SHA256_FIXED, "P-256"),
             (Some("EC"), "ES384") => ec(&signature::ECDSA_P384_SHA384_FIXED, "P-384"),
             (Some("EC"), "ES512") => ec(&signature::ECDSA_P521_SHA512_FIXED, "P-521"),
-            (Some("OKP"), "EdDSA") => {
+            (Some("OKP"), "EdDSA" | "Ed25519") => {
                 jwk.get("crv").and_then(Value::as_str) == Some("Ed25519")
                     && UnparsedPublicKey::new(&signature::ED25519, member("x"))
                         .verify(msg, sig)
@@ -233,7 +233,7 @@ pub(crate) mod tests {
 
     #[test]
     fn every_alg_signs_and_verifies_with_its_public_jwk() {
-        for alg in Alg::ALL {
+        for alg in Algorithm::ALL {
             let key = SigningKey::generate(alg);
             let jwk = Value::Object(key.public_members());
             let sig = key.sign(alg, b"message").unwrap_or_default();
@@ -247,28 +247,28 @@ pub(crate) mod tests {
 
     #[test]
     fn rsa_keys_sign_every_rsa_alg_and_nothing_else() {
-        let key = SigningKey::generate(Alg::RS256);
+        let key = SigningKey::generate(Algorithm::RS256);
         let jwk = Value::Object(key.public_members());
-        for alg in [Alg::RS384, Alg::PS256, Alg::PS512] {
+        for alg in [Algorithm::RS384, Algorithm::PS256, Algorithm::PS512] {
             let sig = key.sign(alg, b"m").unwrap_or_default();
             assert!(verify_with_jwk(&jwk, alg.name(), b"m", &sig));
             assert!(!verify_with_jwk(&jwk, "RS256", b"m", &sig));
         }
-        assert!(key.sign(Alg::ES256, b"m").is_none());
+        assert!(key.sign(Algorithm::ES256, b"m").is_none());
         assert!(key.is_rsa());
-        let ec = SigningKey::generate(Alg::ES256);
-        assert!(ec.sign(Alg::ES384, b"m").is_none());
+        let ec = SigningKey::generate(Algorithm::ES256);
+        assert!(ec.sign(Algorithm::ES384, b"m").is_none());
         assert!(!ec.is_rsa());
     }
 
     #[test]
     fn public_members_have_the_right_sizes() {
         let sizes = [
-            (Alg::RS256, "n", 256),
-            (Alg::ES256, "x", 32),
-            (Alg::ES384, "y", 48),
-            (Alg::ES512, "x", 66),
-            (Alg::EdDSA, "x", 32),
+            (Algorithm::RS256, "n", 256),
+            (Algorithm::ES256, "x", 32),
+            (Algorithm::ES384, "y", 48),
+            (Algorithm::ES512, "x", 66),
+            (Algorithm::EdDSA, "x", 32),
         ];
         for (alg, member, len) in sizes {
             let jwk = SigningKey::generate(alg).public_members();
@@ -280,18 +280,23 @@ pub(crate) mod tests {
             assert_eq!(bytes.len(), len, "{alg} {member}");
             assert!(!jwk.contains_key("d"));
         }
-        let rsa = SigningKey::generate(Alg::PS256).public_members();
+        let rsa = SigningKey::generate(Algorithm::PS256).public_members();
         assert_eq!(rsa.get("e"), Some(&Value::from("AQAB")));
     }
 
     #[test]
     fn private_members_include_d() {
-        for alg in [Alg::RS256, Alg::ES256, Alg::ES512, Alg::EdDSA] {
+        for alg in [
+            Algorithm::RS256,
+            Algorithm::ES256,
+            Algorithm::ES512,
+            Algorithm::EdDSA,
+        ] {
             let jwk = SigningKey::generate(alg).private_members();
             assert!(jwk.get("d").and_then(Value::as_str).is_some(), "{alg}");
             assert!(jwk.contains_key("x") || jwk.contains_key("n"));
         }
-        let rsa = SigningKey::generate(Alg::RS256).private_members();
+        let rsa = SigningKey::generate(Algorithm::RS256).private_members();
         for member in ["p", "q", "dp", "dq", "qi"] {
             assert!(rsa.contains_key(member), "{member}");
         }
@@ -299,7 +304,7 @@ pub(crate) mod tests {
 
     #[test]
     fn spki_der_is_available_and_debug_is_redacted() {
-        let key = SigningKey::generate(Alg::RS256);
+        let key = SigningKey::generate(Algorithm::RS256);
         let der = key.spki_der().unwrap_or_default();
         assert_eq!(der.first(), Some(&0x30));
         assert!(der.len() > 256);

@@ -2,7 +2,7 @@
 //! [`auth0-api`](https://docs.rs/auth0-api).
 //!
 //! ```
-//! use auth0_api_testing::{Alg, DpopKey, Endpoint, TestIssuer};
+//! use auth0_api_testing::{Algorithm, DpopKey, Endpoint, TestIssuer};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() {
@@ -11,7 +11,7 @@
 //! assert_eq!(token.split('.').count(), 3);
 //!
 //! // DPoP: a client key, a bound token and a proof for one request.
-//! let client = DpopKey::generate(Alg::ES256);
+//! let client = DpopKey::generate(Algorithm::ES256);
 //! let bound = issuer.token().bound_to(&client).sign();
 //! let proof = client.proof("GET", "http://localhost:3000/data").access_token(&bound).sign();
 //! assert!(proof.starts_with("ey"));
@@ -66,7 +66,7 @@ mod key;
 mod thumbprint;
 mod token;
 
-pub use alg::Alg;
+pub use auth0_api::Algorithm;
 pub use auth0_api::UnixTime;
 pub use clock::TestClock;
 pub use dpop::{DpopKey, ProofBuilder, ath};

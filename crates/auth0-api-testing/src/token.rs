@@ -8,7 +8,7 @@ use auth0_api::UnixTime;
 use aws_lc_rs::hmac;
 use serde_json::{Map, Value};
 
-use crate::alg::Alg;
+use crate::alg::Algorithm;
 use crate::dpop::DpopKey;
 use crate::issuer::state::State;
 use crate::jws::{self, Edit};
@@ -34,7 +34,7 @@ const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
 pub struct TokenBuilder {
     state: Arc<State>,
     kid: Option<String>,
-    alg: Option<Alg>,
+    alg: Option<Algorithm>,
     iat: Option<UnixTime>,
     exp: Exp,
     claims: Vec<Edit>,
@@ -60,7 +60,7 @@ impl fmt::Debug for TokenBuilder {
 /// The key and algorithm a token will be signed with.
 struct Signer {
     kid: String,
-    alg: Alg,
+    alg: Algorithm,
     key: Option<Arc<SigningKey>>,
 }
 
@@ -178,7 +178,7 @@ impl TokenBuilder {
     /// With [`key`](Self::key): signs that key with `alg`, which lets an RSA key generated for
     /// RS256 sign PS256 (to test a JWK `alg` that disagrees with the token's). [`sign`](Self::sign)
     /// panics when the key cannot make `alg` signatures (e.g. an EC key and RS256).
-    pub fn alg(mut self, alg: Alg) -> Self {
+    pub fn alg(mut self, alg: Algorithm) -> Self {
         self.alg = Some(alg);
         self
     }
@@ -212,7 +212,7 @@ impl TokenBuilder {
                 let key = self.state.key(kid);
                 let alg = alg
                     .or_else(|| key.as_ref().map(|k| k.alg()))
-                    .unwrap_or(Alg::RS256);
+                    .unwrap_or(Algorithm::RS256);
                 Signer {
                     kid: kid.clone(),
                     alg,
@@ -235,7 +235,7 @@ impl TokenBuilder {
                 },
                 None => Signer {
                     kid: String::new(),
-                    alg: Alg::RS256,
+                    alg: Algorithm::RS256,
                     key: None,
                 },
             },

@@ -8,7 +8,7 @@
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use auth0_api::Auth0;
-use auth0_api_testing::{Alg, TestIssuer};
+use auth0_api_testing::{Algorithm, TestIssuer};
 use aws_lc_rs::signature::{self, ParsedPublicKey, UnparsedPublicKey};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -25,18 +25,18 @@ fn b64(v: &serde_json::Value, name: &str) -> Vec<u8> {
 fn raw_parts(
     issuer: &TestIssuer,
     kid: &str,
-    alg: Alg,
+    alg: Algorithm,
     token: &str,
 ) -> (ParsedPublicKey, Vec<u8>, Vec<u8>) {
     let jwk = issuer.public_jwk(kid).unwrap();
     let key = match alg {
-        Alg::RS256 => signature::RsaPublicKeyComponents {
+        Algorithm::RS256 => signature::RsaPublicKeyComponents {
             n: b64(&jwk, "n"),
             e: b64(&jwk, "e"),
         }
         .to_parsed_public_key(&signature::RSA_PKCS1_2048_8192_SHA256)
         .unwrap(),
-        Alg::ES256 => {
+        Algorithm::ES256 => {
             let mut point = vec![4u8];
             point.extend(b64(&jwk, "x"));
             point.extend(b64(&jwk, "y"));
@@ -63,9 +63,9 @@ fn bench(c: &mut Criterion) {
         .unwrap();
     let issuer = rt.block_on(TestIssuer::start());
     let algs = [
-        (Alg::RS256, "RS256"),
-        (Alg::ES256, "ES256"),
-        (Alg::EdDSA, "EdDSA"),
+        (Algorithm::RS256, "RS256"),
+        (Algorithm::ES256, "ES256"),
+        (Algorithm::EdDSA, "EdDSA"),
     ];
     let kids: Vec<String> = algs.iter().map(|(a, _)| issuer.add_key(*a)).collect();
     let build = |cache: u64| {

@@ -39,7 +39,7 @@ pub trait ReplayStore: fmt::Debug + Send + Sync + 'static {
     /// answer (the caller fails closed).
     fn check_and_store<'a>(
         &'a self,
-        key: &'a ReplayKey,
+        key: &'a ReplayKey<'a>,
         now: UnixTime,
         expires_at: UnixTime,
     ) -> Pin<Box<dyn Future<Output = Result<bool, ReplayStoreError>> + Send + 'a>>;
@@ -48,7 +48,7 @@ pub trait ReplayStore: fmt::Debug + Send + Sync + 'static {
 impl<T: ReplayStore + ?Sized> ReplayStore for Arc<T> {
     fn check_and_store<'a>(
         &'a self,
-        key: &'a ReplayKey,
+        key: &'a ReplayKey<'a>,
         now: UnixTime,
         expires_at: UnixTime,
     ) -> Pin<Box<dyn Future<Output = Result<bool, ReplayStoreError>> + Send + 'a>> {
@@ -61,50 +61,49 @@ impl<T: ReplayStore + ?Sized> ReplayStore for Arc<T> {
 ///
 /// Scoping by issuer and key means that one client cannot block another's proofs by
 /// guessing its `jti` values.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct ReplayKey {
-    issuer: String,
-    jkt: String,
-    jti: String,
+///
+/// It borrows the three parts from the request being verified: building one allocates
+/// nothing. A store keeps what it needs (a digest, an encoded key), never the borrow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ReplayKey<'a> {
+    issuer: &'a str,
+    jkt: &'a str,
+    jti: &'a str,
 }
 
-impl ReplayKey {
+impl<'a> ReplayKey<'a> {
     /// The key for a proof with `jti`, signed by the key with thumbprint `jkt`, sent with an
     /// access token from `issuer`.
-    pub fn new(issuer: &str, jkt: &str, jti: &str) -> Self {
-        Self {
-            issuer: issuer.to_owned(),
-            jkt: jkt.to_owned(),
-            jti: jti.to_owned(),
-        }
+    pub fn new(issuer: &'a str, jkt: &'a str, jti: &'a str) -> Self {
+        Self { issuer, jkt, jti }
     }
 
     /// The access token's issuer.
-    pub fn issuer(&self) -> &str {
-        &self.issuer
+    pub fn issuer(&self) -> &'a str {
+        self.issuer
     }
 
     /// The RFC 7638 thumbprint of the proof's public key.
-    pub fn jkt(&self) -> &str {
-        &self.jkt
+    pub fn jkt(&self) -> &'a str {
+        self.jkt
     }
 
     /// The proof's `jti` claim.
-    pub fn jti(&self) -> &str {
-        &self.jti
+    pub fn jti(&self) -> &'a str {
+        self.jti
     }
 
     /// SHA-256 of the three parts, each prefixed with its length, so that distinct keys
     /// never share an encoding.
     fn digest(&self) -> [u8; 32] {
-        length_prefixed_sha256(&[&self.issuer, &self.jkt, &self.jti])
+        length_prefixed_sha256(&[self.issuer, self.jkt, self.jti])
     }
 
     /// Identifies the proof key (issuer and `jkt`, not the `jti`) for the per-key quota of
     /// [`MemoryReplayStore`]: 64 bits of a SHA-256, which a client cannot choose without
     /// a new key and a token bound to it.
     fn owner(&self) -> u64 {
-        let d = length_prefixed_sha256(&[&self.issuer, &self.jkt]);
+        let d = length_prefixed_sha256(&[self.issuer, self.jkt]);
         let mut first = [0u8; 8];
         first.copy_from_slice(&d[..8]);
         u64::from_be_bytes(first)
@@ -306,7 +305,7 @@ impl MemoryReplayStore {
 
     fn insert(
         &self,
-        key: &ReplayKey,
+        key: &ReplayKey<'_>,
         now: UnixTime,
         expires_at: UnixTime,
     ) -> Result<bool, ReplayStoreError> {
@@ -379,7 +378,7 @@ impl fmt::Debug for MemoryReplayStore {
 impl ReplayStore for MemoryReplayStore {
     fn check_and_store<'a>(
         &'a self,
-        key: &'a ReplayKey,
+        key: &'a ReplayKey<'a>,
         now: UnixTime,
         expires_at: UnixTime,
     ) -> Pin<Box<dyn Future<Output = Result<bool, ReplayStoreError>> + Send + 'a>> {
@@ -436,11 +435,11 @@ mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    fn key(jti: &str) -> ReplayKey {
+    fn key(jti: &str) -> ReplayKey<'_> {
         ReplayKey::new("https://issuer.example/", "jkt-abc", jti)
     }
 
-    async fn store(s: &dyn ReplayStore, k: &ReplayKey, now_ms: u64, exp_ms: u64) -> bool {
+    async fn store(s: &dyn ReplayStore, k: &ReplayKey<'_>, now_ms: u64, exp_ms: u64) -> bool {
         match s
             .check_and_store(
                 k,
@@ -512,8 +511,9 @@ mod tests {
         assert_eq!(s.shard_capacity, 1);
         let mut accepted = Vec::new();
         let mut refused = None;
-        for i in 0..10_000 {
-            let k = key(&format!("jti-{i}"));
+        let jtis: Vec<String> = (0..10_000).map(|i| format!("jti-{i}")).collect();
+        for jti in &jtis {
+            let k = key(jti);
             match s
                 .check_and_store(&k, UnixTime::from_millis(0), UnixTime::from_millis(60_000))
                 .await
@@ -574,7 +574,7 @@ mod tests {
         }
     }
 
-    fn shard_of(k: &ReplayKey) -> usize {
+    fn shard_of(k: &ReplayKey<'_>) -> usize {
         usize::from(k.digest()[0]) % SHARDS
     }
 
@@ -589,7 +589,8 @@ mod tests {
         let target = shard_of(&victim);
         let (mut accepted, mut refused) = (0usize, 0usize);
         for i in 0..100_000 {
-            let k = ReplayKey::new(iss, "attacker-jkt", &format!("a-{i}"));
+            let jti = format!("a-{i}");
+            let k = ReplayKey::new(iss, "attacker-jkt", &jti);
             if shard_of(&k) != target && i < 50_000 {
                 continue;
             }
@@ -639,7 +640,8 @@ mod tests {
         assert_eq!(s.key_quota, 20);
         let mut ok = 0;
         for i in 0..10_000 {
-            let k = key(&i.to_string());
+            let jti = i.to_string();
+            let k = key(&jti);
             if s.check_and_store(&k, UnixTime::from_millis(0), UnixTime::from_millis(1_000))
                 .await
                 .is_ok()
@@ -662,7 +664,8 @@ mod tests {
             } else {
                 format!("k{i}")
             };
-            let k = ReplayKey::new("iss", &jkt, &i.to_string());
+            let jti = i.to_string();
+            let k = ReplayKey::new("iss", &jkt, &jti);
             let now = i * 10;
             let _ = s
                 .check_and_store(

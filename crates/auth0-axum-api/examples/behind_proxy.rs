@@ -25,7 +25,7 @@
 
 use std::net::SocketAddr;
 
-use auth0_api_testing::{Alg, DpopKey, TestIssuer};
+use auth0_api_testing::{Algorithm, DpopKey, TestIssuer};
 use auth0_axum_api::{Auth0, Claims, TrustProxy};
 use axum::Router;
 use axum::routing::get;
@@ -53,7 +53,7 @@ async fn main() -> Result<(), BoxError> {
     let local = listener.local_addr()?;
 
     // What a client behind https://api.example.com/api sends, relayed by the proxy.
-    let key = DpopKey::generate(Alg::ES256);
+    let key = DpopKey::generate(Algorithm::ES256);
     let token = issuer.token().sub("user-1").bound_to(&key).sign();
     let proof = key
         .proof("GET", "https://api.example.com/api/protected")

@@ -24,7 +24,7 @@
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use auth0_api_testing::{Alg, DpopKey, TestIssuer};
+use auth0_api_testing::{Algorithm, DpopKey, TestIssuer};
 use auth0_axum_api::auth0_api::NonceConfig;
 use auth0_axum_api::{Auth0, Auth0Ext, Claims, DpopMode, DpopNonceLayer};
 use axum::routing::{get, post};
@@ -70,7 +70,7 @@ async fn run() -> Result<(), BoxError> {
     } else if let Some(issuer) = env("AUTH0_ISSUER") {
         builder = builder.issuer(issuer);
     } else {
-        let mut b = TestIssuer::builder().key(Alg::ES256);
+        let mut b = TestIssuer::builder().key(Algorithm::ES256);
         if let Some(audience) = env("AUTH0_AUDIENCE") {
             b = b.audience(audience);
         }
@@ -214,7 +214,7 @@ fn print_try_it(issuer: &TestIssuer, auth0: &Auth0, base: &str, dpop: DpopMode) 
     println!("curl -i -H 'Authorization: Bearer not.a.token' {base}/protected");
     println!();
     if dpop.accepts_dpop() {
-        let key = DpopKey::generate(Alg::ES256);
+        let key = DpopKey::generate(Algorithm::ES256);
         let bound = issuer
             .token()
             .sub("user-789")

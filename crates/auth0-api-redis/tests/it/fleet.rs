@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use auth0_api::{Auth0, ErrorKind};
 use auth0_api_redis::RedisReplayStore;
-use auth0_api_testing::{Alg, DpopKey, TestIssuer};
+use auth0_api_testing::{Algorithm, DpopKey, TestIssuer};
 use http::header::AUTHORIZATION;
 use http::{HeaderMap, HeaderValue, Method};
 
@@ -53,7 +53,7 @@ async fn a_fleet_shares_replay_protection_and_fails_closed() {
     let issuer = TestIssuer::start().await;
     let a = instance(&issuer, &server.url()).await;
     let b = instance(&issuer, &server.url()).await;
-    let key = DpopKey::generate(Alg::ES256);
+    let key = DpopKey::generate(Algorithm::ES256);
     let token = issuer.token().bound_to(&key).sign();
     let proof = || {
         key.proof("GET", URL)

@@ -21,7 +21,7 @@ async fn connect(server: &RedisServer) -> RedisReplayStore {
         .unwrap_or_else(|e| panic!("connect: {e}"))
 }
 
-async fn check(store: &RedisReplayStore, key: &ReplayKey, ttl_ms: u64) -> bool {
+async fn check(store: &RedisReplayStore, key: &ReplayKey<'_>, ttl_ms: u64) -> bool {
     store
         .check_and_store(key, NOW, in_ms(ttl_ms))
         .await

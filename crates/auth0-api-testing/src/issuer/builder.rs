@@ -7,14 +7,14 @@ use tokio::net::TcpListener;
 use super::server;
 use super::state::{State, lock};
 use super::test_issuer::TestIssuer;
-use crate::alg::Alg;
+use crate::alg::Algorithm;
 use crate::clock::TestClock;
 
 /// Builds a [`TestIssuer`]; see [`TestIssuer::builder`].
 #[derive(Debug, Clone)]
 #[must_use = "call .start().await to run the issuer"]
 pub struct TestIssuerBuilder {
-    keys: Vec<Alg>,
+    keys: Vec<Algorithm>,
     clock: Option<TestClock>,
     audience: String,
     path: String,
@@ -34,7 +34,7 @@ impl Default for TestIssuerBuilder {
 impl TestIssuerBuilder {
     /// Adds a published signing key for `alg`. Repeatable; the first key added is the default
     /// signing key. With no key added, the issuer gets one RS256 key.
-    pub fn key(mut self, alg: Alg) -> Self {
+    pub fn key(mut self, alg: Algorithm) -> Self {
         self.keys.push(alg);
         self
     }
@@ -86,7 +86,7 @@ impl TestIssuerBuilder {
             self.clock.unwrap_or_else(TestClock::system),
         ));
         let algs = if self.keys.is_empty() {
-            vec![Alg::RS256]
+            vec![Algorithm::RS256]
         } else {
             self.keys
         };

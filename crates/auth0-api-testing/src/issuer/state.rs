@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::behavior::{Behavior, Endpoint};
 use super::token_endpoint::{RecordedRequest, TokenResponse};
-use crate::alg::Alg;
+use crate::alg::Algorithm;
 use crate::clock::TestClock;
 use crate::key::SigningKey;
 
@@ -44,7 +44,7 @@ pub(crate) struct Keys {
 }
 
 impl Keys {
-    fn next_kid(&mut self, alg: Alg) -> String {
+    fn next_kid(&mut self, alg: Algorithm) -> String {
         self.next_id = self.next_id.saturating_add(1);
         format!("{}-{}", alg.name().to_ascii_lowercase(), self.next_id)
     }
@@ -135,7 +135,7 @@ impl State {
     }
 
     /// Generates a key for `alg` (outside the lock) and adds it.
-    pub(crate) fn add_key(&self, alg: Alg, published: bool) -> String {
+    pub(crate) fn add_key(&self, alg: Algorithm, published: bool) -> String {
         let key = SigningKey::generate(alg);
         lock(&self.keys).insert(key, published).0
     }
@@ -152,7 +152,7 @@ impl State {
     }
 
     /// The first key generated for `alg`, generating an unpublished one when there is none.
-    pub(crate) fn key_for_alg(&self, alg: Alg) -> (String, Arc<SigningKey>) {
+    pub(crate) fn key_for_alg(&self, alg: Algorithm) -> (String, Arc<SigningKey>) {
         let find = |keys: &Keys| {
             keys.entries
                 .iter()
@@ -191,7 +191,7 @@ impl State {
         let issuer = lock(&self.discovery_issuer)
             .clone()
             .unwrap_or_else(|| self.issuer());
-        let algs: Vec<&str> = Alg::ALL.iter().map(Alg::name).collect();
+        let algs: Vec<&str> = Algorithm::ALL.iter().map(|a| a.name()).collect();
         serde_json::json!({
             "issuer": issuer,
             "jwks_uri": self.jwks_uri(),

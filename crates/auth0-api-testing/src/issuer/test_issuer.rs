@@ -12,7 +12,7 @@ use super::behavior::{Behavior, Endpoint};
 use super::builder::TestIssuerBuilder;
 use super::state::{State, lock};
 use super::token_endpoint::{RecordedRequest, TokenResponse};
-use crate::alg::Alg;
+use crate::alg::Algorithm;
 use crate::clock::TestClock;
 use crate::token::TokenBuilder;
 
@@ -158,19 +158,19 @@ impl TestIssuer {
     }
 
     /// Generates a key for `alg`, publishes it and returns its kid. The default key stays.
-    pub fn add_key(&self, alg: Alg) -> String {
+    pub fn add_key(&self, alg: Algorithm) -> String {
         self.state().add_key(alg, true)
     }
 
     /// Generates a key for `alg` that is not published (tokens signed with it have an unknown
     /// kid) and returns its kid.
-    pub fn add_unpublished_key(&self, alg: Alg) -> String {
+    pub fn add_unpublished_key(&self, alg: Algorithm) -> String {
         self.state().add_key(alg, false)
     }
 
     /// Adds and publishes a new key for `alg` and makes it the default signer. The previous
     /// keys stay published until [`unpublish`](Self::unpublish)ed. Returns the new kid.
-    pub fn rotate(&self, alg: Alg) -> String {
+    pub fn rotate(&self, alg: Algorithm) -> String {
         let kid = self.add_key(alg);
         lock(&self.state().keys).default_kid = kid.clone();
         kid

@@ -1,6 +1,6 @@
 //! DPoP proofs: structure, signatures, `ath`, and the negative variants.
 
-use auth0_api_testing::{Alg, DpopKey, TestClock, UnixTime, ath, jwk_thumbprint};
+use auth0_api_testing::{Algorithm, DpopKey, TestClock, UnixTime, ath, jwk_thumbprint};
 use aws_lc_rs::digest;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -10,7 +10,7 @@ use crate::support::{parse, verify_jws};
 
 #[test]
 fn proofs_for_every_alg_verify_with_their_header_jwk() {
-    for alg in Alg::ALL {
+    for alg in Algorithm::ALL {
         let key = DpopKey::generate(alg);
         assert_eq!(key.alg(), alg);
         let proof = key.proof("POST", "https://api.example.com/data?x=1").sign();
@@ -35,7 +35,7 @@ fn proofs_for_every_alg_verify_with_their_header_jwk() {
 
 #[test]
 fn jti_is_fresh_per_proof() {
-    let key = DpopKey::generate(Alg::ES256);
+    let key = DpopKey::generate(Algorithm::ES256);
     let a = parse(&key.proof("GET", "https://a/").sign()).payload["jti"].clone();
     let b = parse(&key.proof("GET", "https://a/").sign()).payload["jti"].clone();
     assert_ne!(a, b);
@@ -51,7 +51,7 @@ fn ath_is_the_base64url_sha256_of_the_token() {
         ath("Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU"),
         "fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo"
     );
-    let key = DpopKey::generate(Alg::EdDSA);
+    let key = DpopKey::generate(Algorithm::EdDSA);
     let jws = parse(&key.proof("GET", "https://a/").access_token(token).sign());
     assert_eq!(jws.payload["ath"], expected);
     let jws = parse(&key.proof("GET", "https://a/").ath("custom").sign());
@@ -60,7 +60,7 @@ fn ath_is_the_base64url_sha256_of_the_token() {
 
 #[test]
 fn time_and_claim_setters() {
-    let key = DpopKey::generate(Alg::ES384);
+    let key = DpopKey::generate(Algorithm::ES384);
     let clock = TestClock::new(UnixTime::from_secs(1_234));
     let jws = parse(&key.proof("GET", "https://a/").clock(&clock).sign());
     assert_eq!(jws.payload["iat"], 1_234);
@@ -97,7 +97,7 @@ fn time_and_claim_setters() {
 
 #[test]
 fn header_edits_and_private_keys() {
-    let key = DpopKey::generate(Alg::ES256);
+    let key = DpopKey::generate(Algorithm::ES256);
     let jws = parse(
         &key.proof("GET", "https://a/")
             .header("typ", "JWT")
@@ -116,11 +116,11 @@ fn header_edits_and_private_keys() {
     assert_eq!(jws.header["jwk"], key.private_jwk_members());
     assert!(verify_jws(&proof, &key.public_jwk()));
 
-    for alg in [Alg::RS256, Alg::EdDSA, Alg::ES512] {
+    for alg in [Algorithm::RS256, Algorithm::EdDSA, Algorithm::ES512] {
         let private = DpopKey::generate(alg).private_jwk_members();
         assert!(private["d"].is_string(), "{alg}");
     }
-    let rsa = DpopKey::generate(Alg::PS256).private_jwk_members();
+    let rsa = DpopKey::generate(Algorithm::PS256).private_jwk_members();
     for m in ["n", "e", "d", "p", "q", "dp", "dq", "qi"] {
         assert!(rsa[m].is_string(), "{m}");
     }
@@ -128,8 +128,8 @@ fn header_edits_and_private_keys() {
 
 #[test]
 fn sign_with_another_key_breaks_the_signature() {
-    let key = DpopKey::generate(Alg::ES256);
-    let other = DpopKey::generate(Alg::ES256);
+    let key = DpopKey::generate(Algorithm::ES256);
+    let other = DpopKey::generate(Algorithm::ES256);
     let proof = key.proof("GET", "https://a/").sign_with(&other);
     let jws = parse(&proof);
     assert_eq!(jws.header["jwk"], key.public_jwk());
@@ -140,7 +140,7 @@ fn sign_with_another_key_breaks_the_signature() {
 
 #[test]
 fn debug_does_not_show_private_material() {
-    let key = DpopKey::generate(Alg::EdDSA);
+    let key = DpopKey::generate(Algorithm::EdDSA);
     let d = key.private_jwk_members()["d"].as_str().unwrap().to_owned();
     let debug = format!("{key:?}");
     assert!(!debug.contains(&d));

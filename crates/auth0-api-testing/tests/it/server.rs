@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use auth0_api_testing::{Alg, Behavior, Endpoint, TestIssuer};
+use auth0_api_testing::{Algorithm, Behavior, Endpoint, TestIssuer};
 use serde_json::{Value, json};
 
 use crate::support::{client, find_kid, get_json};
@@ -99,12 +99,12 @@ async fn issuer_with_a_path() {
 #[tokio::test]
 async fn jwks_publishes_public_members_of_every_key_type() {
     let issuer = TestIssuer::builder()
-        .key(Alg::RS256)
-        .key(Alg::ES256)
-        .key(Alg::ES384)
-        .key(Alg::ES512)
-        .key(Alg::EdDSA)
-        .key(Alg::PS256)
+        .key(Algorithm::RS256)
+        .key(Algorithm::ES256)
+        .key(Algorithm::ES384)
+        .key(Algorithm::ES512)
+        .key(Algorithm::EdDSA)
+        .key(Algorithm::PS256)
         .start()
         .await;
     let (status, jwks) = get_json(&issuer.jwks_uri()).await;
@@ -140,9 +140,9 @@ async fn jwks_publishes_public_members_of_every_key_type() {
 async fn key_management_changes_what_is_published() {
     let issuer = TestIssuer::start().await;
     let first = issuer.default_kid();
-    let second = issuer.rotate(Alg::ES256);
+    let second = issuer.rotate(Algorithm::ES256);
     assert_eq!(issuer.default_kid(), second);
-    let hidden = issuer.add_unpublished_key(Alg::EdDSA);
+    let hidden = issuer.add_unpublished_key(Algorithm::EdDSA);
     let kids = |jwks: &Value| -> Vec<String> {
         jwks["keys"]
             .as_array()

@@ -77,7 +77,7 @@ pub(crate) fn verify(jwk: &Value, alg: &str, msg: &[u8], sig: &[u8]) -> bool {
         ("EC", "ES256") => ec(&signature::ECDSA_P256_SHA256_FIXED, "P-256"),
         ("EC", "ES384") => ec(&signature::ECDSA_P384_SHA384_FIXED, "P-384"),
         ("EC", "ES512") => ec(&signature::ECDSA_P521_SHA512_FIXED, "P-521"),
-        ("OKP", "EdDSA") => {
+        ("OKP", "EdDSA" | "Ed25519") => {
             jwk["crv"] == "Ed25519"
                 && UnparsedPublicKey::new(&signature::ED25519, member(jwk, "x"))
                     .verify(msg, sig)

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use auth0_api_testing::{Alg, DpopKey, TestClock, TestIssuer, UnixTime, jwk_thumbprint};
+use auth0_api_testing::{Algorithm, DpopKey, TestClock, TestIssuer, UnixTime, jwk_thumbprint};
 use aws_lc_rs::hmac;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -13,13 +13,16 @@ use crate::support::{find_kid, get_json, parse, verify_jws};
 #[tokio::test]
 async fn every_alg_verifies_against_the_published_jwk() {
     let mut builder = TestIssuer::builder();
-    for alg in Alg::ALL {
+    for alg in Algorithm::ALL {
         builder = builder.key(alg);
     }
     let issuer = builder.start().await;
     let (_, jwks) = get_json(&issuer.jwks_uri()).await;
-    assert_eq!(jwks["keys"].as_array().map(Vec::len), Some(Alg::ALL.len()));
-    for alg in Alg::ALL {
+    assert_eq!(
+        jwks["keys"].as_array().map(Vec::len),
+        Some(Algorithm::ALL.len())
+    );
+    for alg in Algorithm::ALL {
         let token = issuer.token().alg(alg).sign();
         let jws = parse(&token);
         assert_eq!(jws.header["alg"], alg.name());
@@ -181,7 +184,7 @@ async fn header_edits() {
 async fn signing_with_other_keys() {
     let issuer = TestIssuer::start().await;
     let default = issuer.default_kid();
-    let hidden = issuer.add_unpublished_key(Alg::ES256);
+    let hidden = issuer.add_unpublished_key(Algorithm::ES256);
     let token = issuer.token().key(hidden.clone()).sign();
     assert_eq!(parse(&token).header["kid"], hidden.as_str());
     assert_eq!(parse(&token).header["alg"], "ES256");
@@ -190,15 +193,19 @@ async fn signing_with_other_keys() {
     assert!(find_kid(&jwks, &hidden).is_none());
 
     // An RSA key generated for RS256 signs PS512 when asked.
-    let token = issuer.token().key(default.clone()).alg(Alg::PS512).sign();
+    let token = issuer
+        .token()
+        .key(default.clone())
+        .alg(Algorithm::PS512)
+        .sign();
     assert_eq!(parse(&token).header["alg"], "PS512");
     assert!(verify_jws(&token, &issuer.public_jwk(&default).unwrap()));
 
     // `.alg` alone generates an unpublished key for that alg once, then reuses it.
-    let eddsa = parse(&issuer.token().alg(Alg::EdDSA).sign());
+    let eddsa = parse(&issuer.token().alg(Algorithm::EdDSA).sign());
     let kid = eddsa.header["kid"].as_str().unwrap().to_owned();
     assert_eq!(
-        parse(&issuer.token().alg(Alg::EdDSA).sign()).header["kid"],
+        parse(&issuer.token().alg(Algorithm::EdDSA).sign()).header["kid"],
         kid.as_str()
     );
     let (_, jwks) = get_json(&issuer.jwks_uri()).await;
@@ -208,7 +215,7 @@ async fn signing_with_other_keys() {
     assert!(find_kid(&jwks, &kid).is_some());
 
     // Rotation: new tokens use the new key; the old key stays published.
-    let rotated = issuer.rotate(Alg::PS256);
+    let rotated = issuer.rotate(Algorithm::PS256);
     let token = issuer.token().sign();
     assert_eq!(parse(&token).header["kid"], rotated.as_str());
     let (_, jwks) = get_json(&issuer.jwks_uri()).await;
@@ -224,7 +231,10 @@ async fn unknown_kid_or_incompatible_alg_panics_with_a_message() {
     let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
     assert!(message.contains("\"missing\""), "{message}");
 
-    let incompatible = issuer.token().key(issuer.default_kid()).alg(Alg::ES256);
+    let incompatible = issuer
+        .token()
+        .key(issuer.default_kid())
+        .alg(Algorithm::ES256);
     let panic = std::panic::catch_unwind(|| incompatible.sign()).unwrap_err();
     let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
     assert!(message.contains("cannot sign ES256"), "{message}");
@@ -267,7 +277,7 @@ async fn hs256_with_the_rsa_public_key_as_secret() {
     assert!(pem.ends_with("-----END PUBLIC KEY-----\n"));
     assert!(pem.lines().all(|l| l.len() <= 64));
 
-    let ec = issuer.add_key(Alg::ES256);
+    let ec = issuer.add_key(Algorithm::ES256);
     assert_eq!(issuer.rsa_public_key_der(&ec), None);
     assert_eq!(issuer.rsa_public_key_der("missing"), None);
 }
@@ -289,7 +299,7 @@ async fn raw_payloads_are_signed_byte_for_byte() {
 #[tokio::test]
 async fn bound_tokens_carry_the_key_thumbprint() {
     let issuer = TestIssuer::start().await;
-    let key = DpopKey::generate(Alg::ES256);
+    let key = DpopKey::generate(Algorithm::ES256);
     let jws = parse(&issuer.token().bound_to(&key).sign());
     assert_eq!(jws.payload["cnf"], json!({"jkt": key.thumbprint()}));
     assert_eq!(key.thumbprint(), jwk_thumbprint(&key.public_jwk()).unwrap());

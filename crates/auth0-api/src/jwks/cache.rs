@@ -585,7 +585,13 @@ mod tests {
             panic!("{jwks_uri}")
         };
         let settings = KeySettings {
-            fetcher: Fetcher::new(reqwest::Client::new(), Duration::from_secs(5), 1 << 20),
+            fetcher: Fetcher::new(
+                std::sync::Arc::new(
+                    crate::http::ReqwestClient::new(Duration::from_secs(5)).expect("client"),
+                ),
+                Duration::from_secs(5),
+                1 << 20,
+            ),
             clock: Arc::clone(clock) as Arc<dyn Clock>,
             algs: AlgSet::all(),
             policy: CachePolicy::default(),

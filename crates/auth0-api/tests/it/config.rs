@@ -177,8 +177,7 @@ fn config_errors_name_kind_and_value() {
         (e.field(), e.kind()),
         ("dpop_nonce", ConfigErrorKind::OutOfRange)
     );
-    let e = TrustProxy::networks(["10.0.0.0/33"])
-        .expect_err("refused");
+    let e = TrustProxy::networks(["10.0.0.0/33"]).expect_err("refused");
     assert_eq!(
         (e.kind(), e.value()),
         (ConfigErrorKind::Malformed, Some("10.0.0.0/33"))

@@ -11,7 +11,7 @@ use auth0_api::{
     Algorithm, Auth0, DpopMode, ErrorKind, MemoryReplayStore, NonceConfig, ReplayKey, ReplayStore,
     ReplayStoreError, UnixTime,
 };
-use auth0_api_testing::{Alg, DpopKey, TestIssuer};
+use auth0_api_testing::{DpopKey, TestIssuer};
 use futures_util::future::join_all;
 use http::header::AUTHORIZATION;
 use http::{HeaderMap, HeaderValue, Method};
@@ -51,7 +51,7 @@ impl Setup {
     async fn new(mode: DpopMode) -> Self {
         let issuer = TestIssuer::start().await;
         let auth0 = builder(&issuer).dpop(mode).build().unwrap();
-        let key = DpopKey::generate(Alg::ES256);
+        let key = DpopKey::generate(Algorithm::ES256);
         let token = issuer.token().bound_to(&key).sign();
         Self {
             issuer,
@@ -78,12 +78,12 @@ async fn accepts_valid_proofs_for_every_algorithm_in_allowed_and_required_modes(
     for mode in [DpopMode::Allowed, DpopMode::Required] {
         let s = Setup::new(mode).await;
         for alg in [
-            Alg::ES256,
-            Alg::ES384,
-            Alg::ES512,
-            Alg::RS256,
-            Alg::PS256,
-            Alg::EdDSA,
+            Algorithm::ES256,
+            Algorithm::ES384,
+            Algorithm::ES512,
+            Algorithm::RS256,
+            Algorithm::PS256,
+            Algorithm::EdDSA,
         ] {
             let key = DpopKey::generate(alg);
             let token = s.issuer.token().bound_to(&key).sign();
@@ -171,7 +171,7 @@ async fn proof_header_checks() {
         Err(ErrorKind::InvalidDpopKey)
     );
     // An RSA jwk with an ES256 alg.
-    let rsa = DpopKey::generate(Alg::RS256);
+    let rsa = DpopKey::generate(Algorithm::RS256);
     assert_eq!(
         s.send(&s.proof().header("jwk", rsa.public_jwk()).sign())
             .await,
@@ -188,7 +188,7 @@ async fn proof_header_checks() {
         Err(ErrorKind::InvalidDpopKey)
     );
     // Signed by another key than the one in the header.
-    let other = DpopKey::generate(Alg::ES256);
+    let other = DpopKey::generate(Algorithm::ES256);
     assert_eq!(
         s.send(&s.proof().sign_with(&other)).await,
         Err(ErrorKind::InvalidDpopSignature)
@@ -355,7 +355,7 @@ async fn proof_iat_window() {
 async fn binding_checks() {
     let s = Setup::new(DpopMode::Allowed).await;
     // Token bound to another key.
-    let other = DpopKey::generate(Alg::ES256);
+    let other = DpopKey::generate(Algorithm::ES256);
     let token = s.issuer.token().bound_to(&other).sign();
     let proof = s
         .key
@@ -433,7 +433,7 @@ struct DownStore(AtomicUsize);
 impl ReplayStore for DownStore {
     fn check_and_store<'a>(
         &'a self,
-        _key: &'a ReplayKey,
+        _key: &'a ReplayKey<'a>,
         _now: UnixTime,
         _expires_at: UnixTime,
     ) -> Pin<Box<dyn Future<Output = Result<bool, ReplayStoreError>> + Send + 'a>> {

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use auth0_api::ErrorKind;
-use auth0_api_testing::{Alg, Behavior, Endpoint, TestIssuer};
+use auth0_api_testing::{Algorithm, Behavior, Endpoint, TestIssuer};
 use futures_util::future::join_all;
 
 use crate::common::{builder, check, verifier};
@@ -25,7 +25,7 @@ async fn a_newly_published_key_is_accepted_at_once() {
     let auth0 = verifier(&issuer);
     assert!(check(&auth0, &issuer.token().sign()).await.is_ok());
     assert_eq!(issuer.requests(Endpoint::Jwks), 1);
-    let new_kid = issuer.rotate(Alg::ES256);
+    let new_kid = issuer.rotate(Algorithm::ES256);
     let token = issuer.token().sign();
     let claims = check(&auth0, &token).await;
     assert!(claims.is_ok(), "{claims:?}");
@@ -48,7 +48,7 @@ async fn a_removed_key_stops_verifying_after_refresh() {
     let old = issuer.default_kid();
     let token = issuer.token().sign();
     assert!(check(&auth0, &token).await.is_ok());
-    issuer.rotate(Alg::RS256);
+    issuer.rotate(Algorithm::RS256);
     issuer.unpublish(&old);
     // Past the JWKS lifetime (10 min default) the refresh drops the old key, and the
     // verified-token cache forgets tokens signed with it.
@@ -496,7 +496,7 @@ async fn failed_refreshes_back_off_exponentially() {
     // The issuer recovers: the next retry succeeds, and a later failure starts over at 1 s.
     issuer.set_behavior(Endpoint::Jwks, Behavior::Normal);
     issuer.clock().advance(Duration::from_secs(301));
-    let new_kid = issuer.rotate(Alg::ES256);
+    let new_kid = issuer.rotate(Algorithm::ES256);
     assert!(
         check(&auth0, &issuer.token().sign()).await.is_ok(),
         "{new_kid}"

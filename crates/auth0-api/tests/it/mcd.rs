@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use auth0_api::{Auth0, ErrorKind, ResolverContext};
-use auth0_api_testing::{Alg, Endpoint, TestClock, TestIssuer};
+use auth0_api_testing::{Algorithm, Endpoint, TestClock, TestIssuer};
 use http::Method;
 
 use crate::common::{bearer, check};
@@ -13,7 +13,7 @@ async fn two_issuers() -> (TestIssuer, TestIssuer, TestClock) {
     let clock = TestClock::system();
     let a = TestIssuer::builder().clock(clock.clone()).start().await;
     let b = TestIssuer::builder()
-        .key(Alg::ES256)
+        .key(Algorithm::ES256)
         .clock(clock.clone())
         .start()
         .await;

@@ -1,7 +1,7 @@
 //! The in-memory replay store under a flood of DPoP proofs from one client (SPEC §5.5).
 
 use auth0_api::{DpopMode, ErrorKind, MemoryReplayStore};
-use auth0_api_testing::{Alg, DpopKey, TestIssuer};
+use auth0_api_testing::{Algorithm, DpopKey, TestIssuer};
 use http::header::AUTHORIZATION;
 use http::{HeaderMap, HeaderValue, Method};
 
@@ -45,9 +45,9 @@ async fn one_client_cannot_fill_the_replay_store_for_the_others() {
         .replay_store(MemoryReplayStore::with_capacity(64 * 64))
         .build()
         .unwrap();
-    let attacker = DpopKey::generate(Alg::ES256);
+    let attacker = DpopKey::generate(Algorithm::ES256);
     let attacker_token = issuer.token().bound_to(&attacker).sign();
-    let victim = DpopKey::generate(Alg::ES256);
+    let victim = DpopKey::generate(Algorithm::ES256);
     let victim_token = issuer.token().bound_to(&victim).sign();
 
     let (mut accepted, mut refused) = (0, 0);

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use auth0_api::{Auth0, DpopMode, ErrorKind, NonceConfig, RequestContext, Scheme, TrustProxy};
-use auth0_api_testing::{Alg, DpopKey, TestIssuer};
+use auth0_api_testing::{Algorithm, DpopKey, TestIssuer};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 
 use crate::common::builder;
@@ -25,7 +25,7 @@ struct Setup {
 impl Setup {
     async fn new() -> Self {
         let issuer = TestIssuer::start().await;
-        let key = DpopKey::generate(Alg::ES256);
+        let key = DpopKey::generate(Algorithm::ES256);
         let token = issuer.token().sub("u1").bound_to(&key).sign();
         Self { issuer, key, token }
     }

@@ -1,7 +1,7 @@
 //! DPoP requests end to end through the router: proofs made for the URL the request URL
 //! logic produces, the binding, replay, and one verification per request.
 
-use auth0_api_testing::{Alg, DpopKey};
+use auth0_api_testing::{Algorithm, DpopKey};
 use auth0_axum_api::DpopMode;
 use axum::http::{Method, StatusCode};
 use serde_json::json;
@@ -13,7 +13,7 @@ async fn dpop_request_succeeds_in_allowed_and_required_modes() {
     for mode in [DpopMode::Allowed, DpopMode::Required] {
         let c = ctx(mode).await;
         let app = app(&c.auth0);
-        let key = DpopKey::generate(Alg::ES256);
+        let key = DpopKey::generate(Algorithm::ES256);
         let token = c
             .issuer
             .token()
@@ -48,7 +48,7 @@ async fn layer_and_extractor_verify_a_proof_once() {
     // If the extractor verified again, the proof's jti would be seen twice: 401 replay.
     let c = ctx(DpopMode::Allowed).await;
     let app = app(&c.auth0);
-    let key = DpopKey::generate(Alg::ES256);
+    let key = DpopKey::generate(Algorithm::ES256);
     let token = c
         .issuer
         .token()
@@ -86,8 +86,8 @@ async fn layer_and_extractor_verify_a_proof_once() {
 async fn proof_for_another_request_is_refused() {
     let c = ctx(DpopMode::Required).await;
     let app = app(&c.auth0);
-    let key = DpopKey::generate(Alg::ES256);
-    let other = DpopKey::generate(Alg::ES256);
+    let key = DpopKey::generate(Algorithm::ES256);
+    let other = DpopKey::generate(Algorithm::ES256);
     let token = c.issuer.token().scope("read:data").bound_to(&key).sign();
     let clock = c.issuer.clock();
     let proof = |method: &str, url: &str| key.proof(method, url).clock(&clock).access_token(&token);
@@ -172,7 +172,7 @@ async fn proof_for_another_request_is_refused() {
 async fn insufficient_scope_with_dpop_is_403() {
     let c = ctx(DpopMode::Required).await;
     let app = app(&c.auth0);
-    let key = DpopKey::generate(Alg::ES256);
+    let key = DpopKey::generate(Algorithm::ES256);
     let token = c.issuer.token().scope("other").bound_to(&key).sign();
     let proof = key
         .proof("GET", "http://localhost/read-data")
@@ -201,7 +201,7 @@ async fn insufficient_scope_with_dpop_is_403() {
 async fn the_method_of_the_request_is_checked() {
     let c = ctx(DpopMode::Allowed).await;
     let app = app(&c.auth0);
-    let key = DpopKey::generate(Alg::ES256);
+    let key = DpopKey::generate(Algorithm::ES256);
     let token = c.issuer.token().bound_to(&key).sign();
     let proof = key
         .proof("GET", "http://localhost/protected")
@@ -229,7 +229,7 @@ async fn server_nonces_through_the_router() {
         .build()
         .expect("verifier");
     let app = app(&auth0);
-    let key = DpopKey::generate(Alg::ES256);
+    let key = DpopKey::generate(Algorithm::ES256);
     let token = issuer.token().sub("n").bound_to(&key).sign();
     let proof = |nonce: Option<&str>| {
         let mut p = key
@@ -301,7 +301,7 @@ struct DownStore;
 impl auth0_axum_api::auth0_api::ReplayStore for DownStore {
     fn check_and_store<'a>(
         &'a self,
-        _key: &'a auth0_axum_api::auth0_api::ReplayKey,
+        _key: &'a auth0_axum_api::auth0_api::ReplayKey<'a>,
         _now: auth0_axum_api::auth0_api::UnixTime,
         _expires_at: auth0_axum_api::auth0_api::UnixTime,
     ) -> std::pin::Pin<
@@ -327,7 +327,7 @@ async fn an_unreachable_replay_store_is_503_without_challenge() {
         .replay_store(DownStore)
         .build()
         .expect("verifier");
-    let key = DpopKey::generate(Alg::ES256);
+    let key = DpopKey::generate(Algorithm::ES256);
     let token = issuer.token().bound_to(&key).sign();
     let proof = key
         .proof("GET", "http://localhost/protected")
@@ -352,7 +352,7 @@ async fn an_unreachable_replay_store_is_503_without_challenge() {
 #[tokio::test]
 async fn insufficient_scope_with_dpop_goes_on_the_dpop_challenge() {
     let c = ctx(DpopMode::Allowed).await;
-    let key = DpopKey::generate(Alg::ES256);
+    let key = DpopKey::generate(Algorithm::ES256);
     let token = c.issuer.token().scope("other").bound_to(&key).sign();
     let proof = key
         .proof("GET", "http://localhost/read-data")
@@ -385,9 +385,9 @@ async fn every_proof_check_refuses_through_the_router_in_every_mode() {
         let c = ctx(mode).await;
         let app = app(&c.auth0);
         let clock = c.issuer.clock();
-        let key = DpopKey::generate(Alg::ES256);
-        let other = DpopKey::generate(Alg::ES256);
-        let es384 = DpopKey::generate(Alg::ES384);
+        let key = DpopKey::generate(Algorithm::ES256);
+        let other = DpopKey::generate(Algorithm::ES256);
+        let es384 = DpopKey::generate(Algorithm::ES384);
         let token = c.issuer.token().bound_to(&key).sign();
         let wrong_binding = c.issuer.token().bound_to(&other).sign();
         let unbound = c.issuer.token().sign();
@@ -514,7 +514,7 @@ async fn every_proof_check_refuses_through_the_router_in_every_mode() {
     }
 
     let c = ctx(DpopMode::Disabled).await;
-    let key = DpopKey::generate(Alg::ES256);
+    let key = DpopKey::generate(Algorithm::ES256);
     let token = c.issuer.token().bound_to(&key).sign();
     let proof = key
         .proof("GET", "http://localhost/protected")
@@ -543,7 +543,7 @@ async fn the_extractor_path_sends_the_next_nonce_through_the_nonce_layer() {
         .build()
         .expect("verifier");
     let with_layer = app(&auth0).layer(auth0_axum_api::DpopNonceLayer::new());
-    let key = DpopKey::generate(Alg::ES256);
+    let key = DpopKey::generate(Algorithm::ES256);
     let token = issuer.token().sub("n").bound_to(&key).sign();
     let nonce = auth0.next_dpop_nonce().expect("nonces on");
     let proof = || {

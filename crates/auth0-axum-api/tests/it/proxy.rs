@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 
-use auth0_api_testing::{Alg, DpopKey};
+use auth0_api_testing::{Algorithm, DpopKey};
 use auth0_axum_api::{Auth0, DpopMode, TrustProxy};
 use axum::Router;
 use axum::extract::ConnectInfo;
@@ -20,7 +20,7 @@ struct Proxy {
 impl Proxy {
     async fn new() -> Self {
         let c = ctx(DpopMode::Required).await;
-        let key = DpopKey::generate(Alg::ES256);
+        let key = DpopKey::generate(Algorithm::ES256);
         let token = c.issuer.token().sub("p").bound_to(&key).sign();
         Self { c, key, token }
     }

@@ -1,7 +1,7 @@
 //! SPEC §7, row by row, in each DPoP mode: status, the exact `WWW-Authenticate` and the JSON
 //! body, through the router (the layer and the extractor answer alike).
 
-use auth0_api_testing::{Alg, Behavior, DpopKey, Endpoint};
+use auth0_api_testing::{Algorithm, Behavior, DpopKey, Endpoint};
 use auth0_axum_api::DpopMode;
 use axum::http::StatusCode;
 
@@ -168,8 +168,8 @@ async fn bad_bearer_tokens_are_401_invalid_token() {
         let c = ctx(mode).await;
         let app = app(&c.auth0);
         let i = &c.issuer;
-        let unpublished = i.add_unpublished_key(Alg::ES256);
-        let key = DpopKey::generate(Alg::ES256);
+        let unpublished = i.add_unpublished_key(Algorithm::ES256);
+        let key = DpopKey::generate(Algorithm::ES256);
         let good = i.token().sign();
         let mut forged = good.clone();
         forged.truncate(forged.len() - 4);
@@ -228,7 +228,7 @@ async fn bad_tokens_with_the_dpop_scheme_are_401_invalid_token_on_dpop() {
     for mode in [DpopMode::Allowed, DpopMode::Required] {
         let c = ctx(mode).await;
         let app = app(&c.auth0);
-        let key = DpopKey::generate(Alg::ES256);
+        let key = DpopKey::generate(Algorithm::ES256);
         let cases: Vec<(String, &str)> = vec![
             (
                 c.issuer.token().bound_to(&key).expired().sign(),
@@ -266,7 +266,7 @@ async fn missing_or_multiple_proofs_are_401_invalid_dpop_proof() {
     for mode in [DpopMode::Allowed, DpopMode::Required] {
         let c = ctx(mode).await;
         let app = app(&c.auth0);
-        let key = DpopKey::generate(Alg::ES256);
+        let key = DpopKey::generate(Algorithm::ES256);
         let token = c.issuer.token().bound_to(&key).sign();
         let auth = dpop(&token);
         let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
@@ -340,7 +340,7 @@ async fn keys_unavailable_is_503_without_challenge() {
         c.issuer
             .set_behavior(Endpoint::OauthMetadata, Behavior::Status(500));
         let app = app(&c.auth0);
-        let key = DpopKey::generate(Alg::ES256);
+        let key = DpopKey::generate(Algorithm::ES256);
         let token = c.issuer.token().bound_to(&key).sign();
         let headers: Vec<(&str, String)> = if mode == DpopMode::Disabled {
             vec![("authorization", bearer(&c.issuer.token().sign()))]

@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 
-use auth0_api_testing::{Alg, DpopKey};
+use auth0_api_testing::{Algorithm, DpopKey};
 use auth0_axum_api::{DpopMode, TrustProxy};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -73,7 +73,7 @@ async fn bearer_and_dpop_over_a_socket_with_peer_trust() {
         "{raw}"
     );
 
-    let key = DpopKey::generate(Alg::ES256);
+    let key = DpopKey::generate(Algorithm::ES256);
     let bound = c.issuer.token().bound_to(&key).sign();
     let public = "https://api.example.com/protected";
     let fwd = |proof: &str| {
