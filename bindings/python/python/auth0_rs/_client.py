@@ -276,7 +276,8 @@ class ApiClient:
                 r = await r
         except _auth0_rs.Refusal as e:
             raise from_refusal(e) from None
-        return r[0]
+        claims: dict[str, Any] = r[0]
+        return claims
 
     async def verify_access_token(
         self,
@@ -333,11 +334,12 @@ class ApiClient:
             raise MissingRequiredArgumentError("access_token")
         ex = self._exchanger(GetAccessTokenForConnectionError)
         try:
-            return await ex.get_access_token_for_connection(
+            result: dict[str, Any] = await ex.get_access_token_for_connection(
                 connection, access_token, options.get("login_hint") or None
             )
         except _auth0_rs.ExchangeFailure as e:
             raise _exchange_error(e, "connection") from None
+        return result
 
     async def get_token_by_exchange_profile(
         self,
@@ -358,11 +360,12 @@ class ApiClient:
         pairs = _extra_pairs(extra)
         ex = self._exchanger(GetTokenByExchangeProfileError)
         try:
-            return await ex.get_token_by_exchange_profile(
+            result: dict[str, Any] = await ex.get_token_by_exchange_profile(
                 subject_token, subject_token_type, audience, scope, requested_token_type, pairs
             )
         except _auth0_rs.ExchangeFailure as e:
             raise _exchange_error(e, "profile") from None
+        return result
 
     async def get_token_on_behalf_of(
         self, access_token: str, audience: str, scope: Optional[str] = None
@@ -375,6 +378,7 @@ class ApiClient:
             raise MissingRequiredArgumentError("subject_token")
         ex = self._exchanger(GetTokenByExchangeProfileError)
         try:
-            return await ex.get_token_on_behalf_of(access_token, audience, scope)
+            result: dict[str, Any] = await ex.get_token_on_behalf_of(access_token, audience, scope)
         except _auth0_rs.ExchangeFailure as e:
             raise _exchange_error(e, "obo") from None
+        return result

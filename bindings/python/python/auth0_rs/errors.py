@@ -141,7 +141,7 @@ class ApiError(BaseAuthError):
     ) -> None:
         super().__init__(message)
         self.code = code
-        self.status_code = status_code  # type: ignore[misc]
+        self.status_code = status_code
         self._status = status_code
         self._code = code
         self.cause = cause

@@ -146,7 +146,8 @@ class Auth0FastAPI:
                     detail={"error": code, "error_description": description},
                     headers=dict(headers),
                 ) from None
-            claims, nonce = r
+            claims: dict[str, Any] = r[0]
+            nonce = r[1]
             if nonce is not None:
                 response.headers["DPoP-Nonce"] = nonce
             return claims
