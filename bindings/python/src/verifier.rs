@@ -315,6 +315,10 @@ impl Verifier {
     /// Verifies an ASGI request. Returns `(claims, dpop_nonce)` at once when no I/O was
     /// needed, else an awaitable of it; raises `Refusal` when refused.
     #[pyo3(signature = (method, scheme, path, headers, peer=None, scopes=None))]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the ASGI request parts, passed positionally"
+    )]
     fn verify<'py>(
         &self,
         py: Python<'py>,
