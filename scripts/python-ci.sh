@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Builds the Python package (bindings/python) into a fresh venv, as a user's
+# `pip install ./bindings/python` would, and runs its pytest suite against the installed
+# package. Run from the repository root. Needs python3 (>= 3.9) with venv, and a Rust
+# toolchain.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+PYTHON="${PYTHON:-python3}"
+VENV="${AUTH0_RS_VENV:-target/python-venv}"
+
+if [ -n "${CI:-}" ] || [ ! -x "$VENV/bin/python" ]; then
+    rm -rf "$VENV"
+    "$PYTHON" -m venv "$VENV"
+fi
+PIP=("$VENV/bin/python" -m pip --disable-pip-version-check -q)
+"${PIP[@]}" install --upgrade pip
+"${PIP[@]}" install "maturin>=1.7,<2" "fastapi>=0.115" httpx pytest uvicorn ruff
+
+# The extension crate shares the workspace's target directory, so a warm cache is reused.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+"${PIP[@]}" install --force-reinstall --no-deps ./bindings/python
+
+"$VENV/bin/ruff" check bindings/python
+"$VENV/bin/ruff" format --check bindings/python
+
+# Run from outside the source tree so `import auth0_rs` resolves to the installed package.
+cd bindings/python
+set +e
+"../../$VENV/bin/python" -m pytest -q -p no:cacheprovider tests
+status=$?
+set -e
+if [ "$status" -eq 5 ]; then
+    echo "python-ci: pytest collected no tests" >&2
+    exit 1
+fi
+exit "$status"
