@@ -3,15 +3,15 @@
 
 use std::time::Duration;
 
-use auth0_api_testing::{Alg, Behavior, Endpoint, TokenResponse};
+use auth0_api_testing::{Algorithm, Behavior, Endpoint, TokenResponse};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 use crate::convert::{from_py, to_py};
 
-fn alg(name: &str) -> PyResult<Alg> {
-    Alg::from_name(name).ok_or_else(|| PyValueError::new_err(format!("unknown algorithm {name:?}")))
+fn alg(name: &str) -> PyResult<Algorithm> {
+    Algorithm::from_name(name).ok_or_else(|| PyValueError::new_err(format!("unknown algorithm {name:?}")))
 }
 
 fn endpoint(name: &str) -> PyResult<Endpoint> {
