@@ -11,7 +11,8 @@ use pyo3::types::{PyDict, PyList};
 use crate::convert::{from_py, to_py};
 
 fn alg(name: &str) -> PyResult<Algorithm> {
-    Algorithm::from_name(name).ok_or_else(|| PyValueError::new_err(format!("unknown algorithm {name:?}")))
+    Algorithm::from_name(name)
+        .ok_or_else(|| PyValueError::new_err(format!("unknown algorithm {name:?}")))
 }
 
 fn endpoint(name: &str) -> PyResult<Endpoint> {

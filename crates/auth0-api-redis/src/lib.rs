@@ -461,7 +461,8 @@ mod tests {
             .err()
             .unwrap_or_else(|| panic!("accepted without redis"));
         assert!(
-            err.to_string().starts_with("replay store unavailable: "),
+            err.to_string() == "replay store unavailable"
+                && std::error::Error::source(&err).is_some(),
             "{err}"
         );
     }

@@ -96,7 +96,8 @@ pub struct ClaimsError {
 
 impl fmt::Display for ClaimsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "claims do not match the requested type: {}", self.inner)
+        // The serde message is the source; it may quote claim values.
+        f.write_str("claims do not match the requested type")
     }
 }
 

@@ -145,7 +145,8 @@ pub use error::{Error, ErrorKind, Scheme};
 pub use exchange::{
     AssertionAudience, ClientAssertionKey, ClientAuth, ClientSecret, ConnectionToken,
     ConnectionTokenRequest, ExchangeError, ExchangeErrorKind, ExchangeProfileRequest,
-    ExchangedToken, OnBehalfOfRequest, OnBehalfOfToken, TokenExchange, TokenExchangeBuilder,
+    ExchangedToken, IssuedToken, OnBehalfOfRequest, OnBehalfOfToken, TokenExchange,
+    TokenExchangeBuilder,
 };
 pub use http::{HttpClient, HttpError, HttpErrorKind, HttpFuture};
 pub use issuer::{Audience, Issuer};

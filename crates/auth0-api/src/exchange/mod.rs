@@ -70,5 +70,5 @@ pub use request::{
     ACCESS_TOKEN_TYPE, ConnectionTokenRequest, ExchangeProfileRequest, MAX_EXTRA_VALUES,
     OnBehalfOfRequest, RESERVED_PARAMETERS, TOKEN_EXCHANGE_GRANT_TYPE,
 };
-pub use response::{ConnectionToken, ExchangedToken, OnBehalfOfToken};
+pub use response::{ConnectionToken, ExchangedToken, IssuedToken, OnBehalfOfToken};
 pub use secret::ClientSecret;

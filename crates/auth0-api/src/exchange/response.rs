@@ -15,14 +15,10 @@ pub(crate) const DEFAULT_EXPIRES_IN: u64 = 3600;
 /// Longest `error` / `error_description` kept from a refusal.
 const MAX_ERROR_TEXT: usize = 512;
 
-/// A successful response, checked.
+/// A successful response, checked: the issued token and what the issuer said about it,
+/// plus the ID and refresh tokens, which only [`ExchangedToken`] hands out.
 pub(crate) struct Parsed {
-    access_token: Secret,
-    expires_in: u64,
-    expires_at: UnixTime,
-    scope: Option<String>,
-    token_type: Option<String>,
-    issued_token_type: Option<String>,
+    token: IssuedToken,
     id_token: Option<Secret>,
     refresh_token: Option<Secret>,
 }
@@ -41,12 +37,14 @@ pub(crate) fn parse_success(body: &[u8], now: UnixTime) -> Result<Parsed, Exchan
         Some(v) => expires_in(v)?,
     };
     Ok(Parsed {
-        access_token,
-        expires_in,
-        expires_at: now.saturating_add(std::time::Duration::from_secs(expires_in)),
-        scope: optional_string(&map, "scope")?,
-        token_type: optional_string(&map, "token_type")?,
-        issued_token_type: optional_string(&map, "issued_token_type")?,
+        token: IssuedToken {
+            access_token,
+            expires_in,
+            expires_at: now.saturating_add(std::time::Duration::from_secs(expires_in)),
+            scope: optional_string(&map, "scope")?,
+            token_type: optional_string(&map, "token_type")?,
+            issued_token_type: optional_string(&map, "issued_token_type")?,
+        },
         id_token: optional_string(&map, "id_token")?.map(Secret::new),
         refresh_token: optional_string(&map, "refresh_token")?.map(Secret::new),
     })
@@ -142,65 +140,19 @@ fn clean(s: &str) -> String {
         .collect()
 }
 
-/// The result of [`TokenExchange::get_access_token_for_connection`](crate::TokenExchange::get_access_token_for_connection):
-/// an access token for the user's account at the external connection. `Debug` redacts the
-/// token.
+/// A token the issuer's token endpoint issued, as every exchange returns it: the token
+/// and what the issuer said about it. `Debug` redacts the token.
 #[derive(Clone, Debug)]
-pub struct ConnectionToken {
-    access_token: Secret,
-    expires_in: u64,
-    expires_at: UnixTime,
-    scope: Option<String>,
-}
-
-impl ConnectionToken {
-    /// The connection's access token. Never log it.
-    pub fn access_token(&self) -> &str {
-        self.access_token.expose()
-    }
-
-    /// When the token expires: the clock's time at the response plus `expires_in`.
-    pub fn expires_at(&self) -> UnixTime {
-        self.expires_at
-    }
-
-    /// The lifetime the issuer stated, in seconds (3600 when it stated none).
-    pub fn expires_in(&self) -> u64 {
-        self.expires_in
-    }
-
-    /// The granted scopes, when the issuer stated them.
-    pub fn scope(&self) -> Option<&str> {
-        self.scope.as_deref()
-    }
-}
-
-impl From<Parsed> for ConnectionToken {
-    fn from(p: Parsed) -> Self {
-        Self {
-            access_token: p.access_token,
-            expires_in: p.expires_in,
-            expires_at: p.expires_at,
-            scope: p.scope,
-        }
-    }
-}
-
-/// The result of [`TokenExchange::get_token_by_exchange_profile`](crate::TokenExchange::get_token_by_exchange_profile).
-/// `Debug` redacts the tokens.
-#[derive(Clone, Debug)]
-pub struct ExchangedToken {
+pub struct IssuedToken {
     access_token: Secret,
     expires_in: u64,
     expires_at: UnixTime,
     scope: Option<String>,
     token_type: Option<String>,
     issued_token_type: Option<String>,
-    id_token: Option<Secret>,
-    refresh_token: Option<Secret>,
 }
 
-impl ExchangedToken {
+impl IssuedToken {
     /// The issued token (`access_token`; RFC 8693 uses this member whatever the type).
     /// Never log it.
     pub fn access_token(&self) -> &str {
@@ -231,7 +183,55 @@ impl ExchangedToken {
     pub fn issued_token_type(&self) -> Option<&str> {
         self.issued_token_type.as_deref()
     }
+}
 
+/// The result of [`TokenExchange::get_access_token_for_connection`](crate::TokenExchange::get_access_token_for_connection):
+/// an access token for the user's account at the external connection. Derefs to
+/// [`IssuedToken`] (`access_token()`, `expires_at()`, `scope()`, ...).
+#[derive(Clone, Debug)]
+pub struct ConnectionToken(IssuedToken);
+
+/// The result of [`TokenExchange::get_token_by_exchange_profile`](crate::TokenExchange::get_token_by_exchange_profile):
+/// the issued token (deref to [`IssuedToken`]) and, when the profile issues them, an ID
+/// token and a refresh token. `Debug` redacts the tokens.
+#[derive(Clone, Debug)]
+pub struct ExchangedToken {
+    token: IssuedToken,
+    id_token: Option<Secret>,
+    refresh_token: Option<Secret>,
+}
+
+/// The result of [`TokenExchange::get_token_on_behalf_of`](crate::TokenExchange::get_token_on_behalf_of):
+/// an access token for the other API (deref to [`IssuedToken`]). It never carries an ID
+/// or refresh token, even when the issuer sends one.
+#[derive(Clone, Debug)]
+pub struct OnBehalfOfToken(IssuedToken);
+
+impl std::ops::Deref for ConnectionToken {
+    type Target = IssuedToken;
+
+    fn deref(&self) -> &IssuedToken {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for ExchangedToken {
+    type Target = IssuedToken;
+
+    fn deref(&self) -> &IssuedToken {
+        &self.token
+    }
+}
+
+impl std::ops::Deref for OnBehalfOfToken {
+    type Target = IssuedToken;
+
+    fn deref(&self) -> &IssuedToken {
+        &self.0
+    }
+}
+
+impl ExchangedToken {
     /// An ID token, when the profile issues one. Never log it.
     pub fn id_token(&self) -> Option<&str> {
         self.id_token.as_ref().map(Secret::expose)
@@ -243,76 +243,25 @@ impl ExchangedToken {
     }
 }
 
+impl From<Parsed> for ConnectionToken {
+    fn from(p: Parsed) -> Self {
+        Self(p.token)
+    }
+}
+
 impl From<Parsed> for ExchangedToken {
     fn from(p: Parsed) -> Self {
         Self {
-            access_token: p.access_token,
-            expires_in: p.expires_in,
-            expires_at: p.expires_at,
-            scope: p.scope,
-            token_type: p.token_type,
-            issued_token_type: p.issued_token_type,
+            token: p.token,
             id_token: p.id_token,
             refresh_token: p.refresh_token,
         }
     }
 }
 
-/// The result of [`TokenExchange::get_token_on_behalf_of`](crate::TokenExchange::get_token_on_behalf_of):
-/// an access token for the other API. ID and refresh tokens are never exposed, even when
-/// the issuer sends them. `Debug` redacts the token.
-#[derive(Clone, Debug)]
-pub struct OnBehalfOfToken {
-    access_token: Secret,
-    expires_in: u64,
-    expires_at: UnixTime,
-    scope: Option<String>,
-    token_type: Option<String>,
-    issued_token_type: Option<String>,
-}
-
-impl OnBehalfOfToken {
-    /// The access token for the other API. Never log it.
-    pub fn access_token(&self) -> &str {
-        self.access_token.expose()
-    }
-
-    /// The lifetime the issuer stated, in seconds (3600 when it stated none).
-    pub fn expires_in(&self) -> u64 {
-        self.expires_in
-    }
-
-    /// When the token expires: the clock's time at the response plus `expires_in`.
-    pub fn expires_at(&self) -> UnixTime {
-        self.expires_at
-    }
-
-    /// The granted scopes, when stated.
-    pub fn scope(&self) -> Option<&str> {
-        self.scope.as_deref()
-    }
-
-    /// `token_type`, e.g. `Bearer`, when stated.
-    pub fn token_type(&self) -> Option<&str> {
-        self.token_type.as_deref()
-    }
-
-    /// `issued_token_type`, when stated.
-    pub fn issued_token_type(&self) -> Option<&str> {
-        self.issued_token_type.as_deref()
-    }
-}
-
 impl From<Parsed> for OnBehalfOfToken {
     fn from(p: Parsed) -> Self {
-        Self {
-            access_token: p.access_token,
-            expires_in: p.expires_in,
-            expires_at: p.expires_at,
-            scope: p.scope,
-            token_type: p.token_type,
-            issued_token_type: p.issued_token_type,
-        }
+        Self(p.token)
     }
 }
 
@@ -331,7 +280,7 @@ mod tests {
 
     fn err(body: &str) -> ExchangeErrorKind {
         match parse_success(body.as_bytes(), NOW) {
-            Ok(p) => panic!("{body}: accepted with expires_in {}", p.expires_in),
+            Ok(p) => panic!("{body}: accepted with expires_in {}", p.token.expires_in),
             Err(e) => e.kind(),
         }
     }
@@ -349,9 +298,9 @@ mod tests {
         ];
         for (body, secs) in cases {
             let p = ok(body);
-            assert_eq!(p.expires_in, secs, "{body}");
+            assert_eq!(p.token.expires_in, secs, "{body}");
             assert_eq!(
-                p.expires_at,
+                p.token.expires_at,
                 UnixTime::from_secs(1_000_000 + secs),
                 "{body}"
             );
