@@ -20,7 +20,6 @@ use crate::issuer::Issuer;
 use crate::jwks::{Fetcher, RequestInfo};
 use crate::proxy::{TrustProxy, UrlPolicy};
 use crate::request::RequestContext;
-use crate::time::Clock;
 use crate::token::TokenVerifier;
 
 /// Verifies access tokens for one API: Bearer (RFC 6750) and DPoP-bound (RFC 9449) JWTs
@@ -39,6 +38,8 @@ pub(crate) struct Inner {
     dpop: DpopVerifier,
     urls: UrlPolicy,
     challenges: Challenges,
+    /// The HTTP sender, shared with token exchange.
+    #[cfg_attr(not(feature = "token-exchange"), allow(dead_code))]
     fetcher: Fetcher,
 }
 
@@ -294,7 +295,9 @@ impl Auth0 {
 
     /// The issuer's key cache and the HTTP sender, for token exchange.
     #[cfg(feature = "token-exchange")]
-    pub(crate) fn exchange_parts(&self) -> (&crate::jwks::KeySource, &Fetcher, &dyn Clock) {
+    pub(crate) fn exchange_parts(
+        &self,
+    ) -> (&crate::jwks::KeySource, &Fetcher, &dyn crate::time::Clock) {
         let i = &*self.inner;
         (&i.tokens.keys, &i.fetcher, &*i.tokens.clock)
     }

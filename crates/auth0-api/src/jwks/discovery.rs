@@ -15,6 +15,7 @@ pub(crate) struct Metadata {
     /// The issuer as discovery states it: canonical for the `iss` check.
     pub(crate) issuer: Arc<str>,
     pub(crate) jwks_uri: Url,
+    #[cfg_attr(not(feature = "token-exchange"), allow(dead_code))]
     pub(crate) token_endpoint: Option<Url>,
 }
 

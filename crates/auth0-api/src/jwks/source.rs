@@ -71,6 +71,7 @@ impl KeySource {
     }
 
     /// The configured issuer's cache, if an issuer was configured.
+    #[cfg_attr(not(feature = "token-exchange"), allow(dead_code))]
     pub(crate) fn primary(&self) -> Option<&Arc<KeyCache>> {
         self.primary.as_ref()
     }
