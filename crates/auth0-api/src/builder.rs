@@ -228,6 +228,14 @@ impl Auth0Builder {
         self
     }
 
+    /// Refuse a discovered `jwks_uri` on another host (or port) than the issuer's, for
+    /// issuers that always serve their keys themselves. Off by default: some issuers
+    /// (e.g. behind a CDN) serve keys from another host.
+    pub fn require_jwks_on_issuer_host(mut self, require: bool) -> Self {
+        self.policy.jwks_on_issuer_host = require;
+        self
+    }
+
     /// How long after expiry the last good keys stay in use while the issuer is failing.
     /// Default 24 h.
     pub fn stale_if_error(mut self, window: Duration) -> Self {

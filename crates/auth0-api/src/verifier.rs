@@ -271,10 +271,30 @@ impl Auth0 {
     }
 
     /// Verifies an access token on its own: structure, `alg`, `typ`, signature against the
-    /// issuer's keys, and claims. It does not look at DPoP: a bound token's claims are
-    /// returned with [`Claims::jkt`] set, and enforcing the binding is the caller's job
-    /// ([`Auth0::verify`] does it).
+    /// issuer's keys, and claims; for tokens presented without a request (a queue message, a
+    /// token handed over by another service).
+    ///
+    /// A DPoP-bound token (one with `cnf`) is refused ([`ErrorKind::BoundTokenAsBearer`]):
+    /// without a proof, nothing shows that the caller holds the key, so accepting it would
+    /// make a stolen bound token as good as a Bearer token. Verify requests with
+    /// [`Auth0::verify`], which checks the proof; or, if possession is proven some other way,
+    /// say so with [`Auth0::verify_access_token_ignoring_dpop_binding`].
     pub async fn verify_access_token(&self, token: &str) -> Result<Claims, Error> {
+        let claims = self.inner.tokens.verify(token, None).await?;
+        if claims.has_cnf() {
+            return Err(Error::new(ErrorKind::BoundTokenAsBearer));
+        }
+        Ok(claims)
+    }
+
+    /// Like [`Auth0::verify_access_token`], but also returns the claims of a DPoP-bound
+    /// token ([`Claims::jkt`] set) **without any proof of possession**. Call it only when
+    /// possession is proven another way (e.g. you check the proof yourself against
+    /// [`Claims::jkt`]); otherwise a stolen bound token is accepted.
+    pub async fn verify_access_token_ignoring_dpop_binding(
+        &self,
+        token: &str,
+    ) -> Result<Claims, Error> {
         self.inner.tokens.verify(token, None).await
     }
 

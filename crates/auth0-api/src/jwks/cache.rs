@@ -63,6 +63,8 @@ pub(crate) struct CachePolicy {
     pub(crate) max_retry_backoff: Duration,
     /// A JWKS with more entries than this is refused as a whole.
     pub(crate) max_keys: usize,
+    /// Refuse a discovered `jwks_uri` on another host than the issuer's.
+    pub(crate) jwks_on_issuer_host: bool,
 }
 
 impl Default for CachePolicy {
@@ -76,6 +78,7 @@ impl Default for CachePolicy {
             retry_backoff: Duration::from_secs(1),
             max_retry_backoff: Duration::from_secs(300),
             max_keys: 64,
+            jwks_on_issuer_host: false,
         }
     }
 }
@@ -427,7 +430,13 @@ impl KeyCache {
                 return Ok(c.metadata.clone());
             }
         }
-        match discover(&self.settings.fetcher, &self.issuer).await {
+        match discover(
+            &self.settings.fetcher,
+            &self.issuer,
+            self.settings.policy.jwks_on_issuer_host,
+        )
+        .await
+        {
             Ok((metadata, max_age)) => {
                 let ttl = self.ttl(max_age);
                 self.metadata.store(Some(Arc::new(CachedMetadata {

@@ -35,15 +35,24 @@ pub(crate) fn metadata_urls(issuer: &Issuer) -> Vec<Url> {
     urls
 }
 
+/// A URL member of the metadata: `https`, or plain `http` only when the issuer itself is
+/// an `http` (loopback) issuer, so an `https` issuer's document can never send the verifier
+/// or the client secret over plain HTTP, even to loopback.
 fn url_member(
     doc: &serde_json::Map<String, Value>,
     name: &'static str,
+    issuer: &Issuer,
 ) -> Result<Option<Url>, FetchError> {
     match doc.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => {
             let url = Url::parse(s).map_err(|_| FetchError::MissingMember(name))?;
             check_url(&url).map_err(FetchError::InsecureUrl)?;
+            if url.scheme() == "http" && !issuer.as_str().starts_with("http://") {
+                return Err(FetchError::InsecureUrl(
+                    "plain http metadata URL for an https issuer",
+                ));
+            }
             Ok(Some(url))
         }
         Some(_) => Err(FetchError::MissingMember(name)),
@@ -52,13 +61,15 @@ fn url_member(
 
 /// Fetches the metadata, trying OIDC discovery first and RFC 8414 second. The document's
 /// `issuer` must equal `issuer` up to a trailing slash.
+/// With `jwks_on_issuer_host`, a `jwks_uri` on another host than the issuer's is refused.
 pub(crate) async fn discover(
     fetcher: &Fetcher,
     issuer: &Issuer,
+    jwks_on_issuer_host: bool,
 ) -> Result<(Metadata, Option<Duration>), FetchError> {
     let mut first_error = None;
     for url in metadata_urls(issuer) {
-        match discover_at(fetcher, issuer, &url).await {
+        match discover_at(fetcher, issuer, &url, jwks_on_issuer_host).await {
             Ok(found) => return Ok(found),
             Err(e) => {
                 tracing::debug!(url = %url, error = %e, "issuer metadata not found here");
@@ -79,6 +90,7 @@ async fn discover_at(
     fetcher: &Fetcher,
     issuer: &Issuer,
     url: &Url,
+    jwks_on_issuer_host: bool,
 ) -> Result<(Metadata, Option<Duration>), FetchError> {
     let fetched = fetcher.get_json(url).await?;
     let doc = fetched.json;
@@ -89,8 +101,14 @@ async fn discover_at(
     if !issuer.matches_modulo_slash(stated) {
         return Err(FetchError::IssuerMismatch);
     }
-    let jwks_uri = url_member(&doc, "jwks_uri")?.ok_or(FetchError::MissingMember("jwks_uri"))?;
-    let token_endpoint = url_member(&doc, "token_endpoint")?;
+    let jwks_uri =
+        url_member(&doc, "jwks_uri", issuer)?.ok_or(FetchError::MissingMember("jwks_uri"))?;
+    if jwks_on_issuer_host && !same_host(&jwks_uri, issuer) {
+        return Err(FetchError::InsecureUrl(
+            "jwks_uri is not on the issuer's host",
+        ));
+    }
+    let token_endpoint = url_member(&doc, "token_endpoint", issuer)?;
     Ok((
         Metadata {
             issuer: Arc::from(stated),
@@ -99,6 +117,13 @@ async fn discover_at(
         },
         fetched.max_age,
     ))
+}
+
+/// Whether `url` has the issuer's host and port.
+fn same_host(url: &Url, issuer: &Issuer) -> bool {
+    issuer.url().is_some_and(|i| {
+        i.host_str() == url.host_str() && i.port_or_known_default() == url.port_or_known_default()
+    })
 }
 
 #[cfg(test)]
@@ -128,5 +153,63 @@ mod tests {
                 "https://id.example.com/.well-known/oauth-authorization-server/tenant1"
             ]
         );
+    }
+}
+
+#[cfg(test)]
+mod url_rules {
+    use super::*;
+    use serde_json::json;
+
+    fn member(issuer: &str, value: &str) -> Result<Option<Url>, FetchError> {
+        let issuer = Issuer::parse(issuer).expect("issuer");
+        let Value::Object(doc) = json!({ "jwks_uri": value }) else {
+            unreachable!()
+        };
+        url_member(&doc, "jwks_uri", &issuer)
+    }
+
+    #[test]
+    fn an_https_issuer_never_points_at_plain_http() {
+        for target in [
+            "http://127.0.0.1:8080/jwks",
+            "http://localhost/jwks",
+            "http://[::1]/jwks",
+        ] {
+            assert!(
+                matches!(
+                    member("https://id.example.com/", target),
+                    Err(FetchError::InsecureUrl(_))
+                ),
+                "{target}"
+            );
+            // A loopback http issuer (development, tests) may.
+            assert!(member("http://127.0.0.1:9000/", target).is_ok(), "{target}");
+        }
+        assert!(member("https://id.example.com/", "https://keys.example.net/jwks").is_ok());
+        assert!(matches!(
+            member("http://127.0.0.1:9000/", "http://keys.example.net/jwks"),
+            Err(FetchError::InsecureUrl(_))
+        ));
+    }
+
+    #[test]
+    fn the_issuer_host_rule() {
+        let issuer = Issuer::parse("https://id.example.com/tenant").expect("issuer");
+        let url = |s: &str| Url::parse(s).expect("url");
+        assert!(same_host(
+            &url("https://id.example.com/.well-known/jwks.json"),
+            &issuer
+        ));
+        assert!(same_host(&url("https://id.example.com:443/keys"), &issuer));
+        assert!(!same_host(&url("https://keys.example.com/jwks"), &issuer));
+        assert!(!same_host(
+            &url("https://id.example.com:8443/jwks"),
+            &issuer
+        ));
+        assert!(!same_host(
+            &url("https://id.example.com.evil.net/jwks"),
+            &issuer
+        ));
     }
 }

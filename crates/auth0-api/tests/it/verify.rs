@@ -590,8 +590,20 @@ async fn a_dpop_bound_token_is_never_accepted_as_bearer() {
         check(&required, &token).await.err(),
         Some(ErrorKind::UnsupportedScheme)
     );
-    // The low-level call reports the binding for the caller to enforce.
-    let claims = verifier(&issuer).verify_access_token(&token).await.unwrap();
+    // The token-only entry refuses a bound token: no proof shows possession of the key.
+    assert_eq!(
+        verifier(&issuer)
+            .verify_access_token(&token)
+            .await
+            .err()
+            .map(|e| e.kind()),
+        Some(ErrorKind::BoundTokenAsBearer)
+    );
+    // Unless the caller says it proves possession another way.
+    let claims = verifier(&issuer)
+        .verify_access_token_ignoring_dpop_binding(&token)
+        .await
+        .unwrap();
     assert_eq!(
         claims.jkt().map(auth0_api::Jkt::as_str),
         Some("cn-I_WNMClehiVp51i_0VpOENW1upEerA8sEam5hn-s")
