@@ -317,3 +317,32 @@ async fn nested_routers_use_the_original_path() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn a_dpop_request_without_a_valid_host_is_400_invalid_request() {
+    let c = ctx(DpopMode::Allowed).await;
+    let app = app(&c.auth0);
+    let key = DpopKey::generate(Algorithm::ES256);
+    let token = c.issuer.token().bound_to(&key).sign();
+    let proof = key
+        .proof("GET", "http://localhost/protected")
+        .clock(&c.issuer.clock())
+        .access_token(&token)
+        .sign();
+    for hosts in [
+        vec![],
+        vec![("host", "a.example"), ("host", "b.example")],
+        vec![("host", "a.example/../x")],
+        vec![("host", "user@a.example")],
+    ] {
+        let mut b = axum::http::Request::get("/protected")
+            .header("authorization", dpop(&token))
+            .header("dpop", &proof);
+        for (name, value) in &hosts {
+            b = b.header(*name, *value);
+        }
+        let r = send(&app, b.body(axum::body::Body::empty()).expect("request")).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{hosts:?}");
+        assert_eq!(r.json()["error"], "invalid_request", "{hosts:?}");
+    }
+}

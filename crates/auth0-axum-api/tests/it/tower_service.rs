@@ -109,3 +109,27 @@ async fn stacked_layers_verify_once_and_share_the_claims() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_response_future_polled_after_completion_panics_instead_of_hanging() {
+    use std::future::Future as _;
+    use std::task::{Context, Poll, Waker};
+    use tower::{Layer as _, Service as _};
+
+    let c = ctx(DpopMode::Allowed).await;
+    let mut svc = RequireAuthLayer::new(c.auth0.clone()).layer(service_fn(echo_sub));
+    let mut future = Box::pin(svc.call(req(None)));
+    let mut cx = Context::from_waker(Waker::noop());
+    // No credentials: refused without any I/O, on the first poll.
+    let Poll::Ready(Ok(response)) = future.as_mut().poll(&mut cx) else {
+        panic!("a request without credentials is refused at once")
+    };
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let again = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = future.as_mut().poll(&mut cx);
+    }));
+    assert!(
+        again.is_err(),
+        "polling a finished future must panic loudly"
+    );
+}
