@@ -135,11 +135,15 @@ where
     type Future = Ready<Result<Self::Transform, ()>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(SeeErrorService(std::rc::Rc::new(service))))
+        ready(Ok(SeeErrorService {
+            service: std::rc::Rc::new(service),
+        }))
     }
 }
 
-struct SeeErrorService<S>(std::rc::Rc<S>);
+struct SeeErrorService<S> {
+    service: std::rc::Rc<S>,
+}
 
 impl<S, B> Service<ServiceRequest> for SeeErrorService<S>
 where
@@ -150,10 +154,10 @@ where
     type Error = actix_web::Error;
     type Future = auth0_actix_api::MiddlewareFuture<ServiceResponse<B>>;
 
-    actix_web::dev::forward_ready!(0);
+    actix_web::dev::forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        let service = std::rc::Rc::clone(&self.0);
+        let service = std::rc::Rc::clone(&self.service);
         Box::pin(async move {
             let mut res = service.call(req).await?;
             let kind = res
