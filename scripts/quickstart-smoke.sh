@@ -2,14 +2,17 @@
 # Runs the quickstart with its embedded test issuer and checks that every printed curl
 # line answers the status its comment announces ("# 200: ...", "# 401 ...", "# 403: ...").
 # Usage: scripts/quickstart-smoke.sh [--release]   (env AUTH0_DPOP etc. pass through)
+#   QUICKSTART_CRATE picks the front end whose quickstart runs (default auth0-axum-api;
+#   e.g. QUICKSTART_CRATE=auth0-actix-api): every front end prints the same curl lines.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile=()
 [ "${1:-}" = "--release" ] && profile=(--release)
 port="${PORT:-$((20000 + RANDOM % 20000))}"
+crate="${QUICKSTART_CRATE:-auth0-axum-api}"
 out="$(mktemp)"
-cargo build -q "${profile[@]}" -p auth0-axum-api --example quickstart
-PORT="$port" cargo run -q "${profile[@]}" -p auth0-axum-api --example quickstart >"$out" 2>/dev/null &
+cargo build -q "${profile[@]}" -p "$crate" --example quickstart
+PORT="$port" cargo run -q "${profile[@]}" -p "$crate" --example quickstart >"$out" 2>/dev/null &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -f "$out"' EXIT
 for _ in $(seq 1 100); do
@@ -37,4 +40,4 @@ while IFS= read -r line; do
   esac
 done <"$out"
 [ "$checked" -ge 5 ] || { echo "FAIL: only $checked curl lines found" >&2; cat "$out" >&2; exit 1; }
-echo "quickstart: $checked curl lines answered as printed (AUTH0_DPOP=${AUTH0_DPOP:-allowed})"
+echo "quickstart ($crate): $checked curl lines answered as printed (AUTH0_DPOP=${AUTH0_DPOP:-allowed})"
