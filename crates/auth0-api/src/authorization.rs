@@ -118,3 +118,96 @@ mod tests {
         assert!(parse(&[max.as_bytes()]).is_ok());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use http::HeaderValue;
+    use proptest::prelude::*;
+    use proptest::sample::select;
+
+    const MAX: usize = 64;
+
+    /// Header values near the grammar: a scheme, spaces, and token-ish characters.
+    fn near_valid() -> impl Strategy<Value = Vec<u8>> {
+        (
+            select(vec![
+                "Bearer", "bearer", "BEARER", "DPoP", "dpop", "Basic", "", "Bearerx",
+            ]),
+            select(vec!["", " ", "  ", "\t", ", "]),
+            "[A-Za-z0-9._~+/=\\- ,\"\t]{0,80}",
+        )
+            .prop_map(|(scheme, gap, token)| format!("{scheme}{gap}{token}").into_bytes())
+    }
+
+    fn value() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![near_valid(), prop::collection::vec(any::<u8>(), 0..96),]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1_000))]
+
+        /// Any header bytes: no panic, and what is accepted is a Bearer or DPoP scheme
+        /// followed by at most `MAX` bytes of token68 that end the value.
+        #[test]
+        fn credentials_never_panic_and_accept_only_token68(
+            values in prop::collection::vec(value(), 0..3)
+        ) {
+            let mut headers = HeaderMap::new();
+            for v in &values {
+                if let Ok(v) = HeaderValue::from_bytes(v) {
+                    headers.append(AUTHORIZATION, v);
+                }
+            }
+            let count = headers.get_all(AUTHORIZATION).iter().count();
+            match credentials(&headers, MAX) {
+                Ok(c) => {
+                    prop_assert_eq!(count, 1);
+                    let raw = headers
+                        .get(AUTHORIZATION)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default();
+                    prop_assert!(raw.ends_with(c.token), "{:?} -> {:?}", raw, c.token);
+                    prop_assert!(c.token.len() <= MAX);
+                    prop_assert!(is_token68(c.token));
+                    let scheme = raw.split(' ').next().unwrap_or_default();
+                    let expected = match c.scheme {
+                        Scheme::Bearer => "bearer",
+                        Scheme::Dpop => "dpop",
+                    };
+                    prop_assert!(scheme.eq_ignore_ascii_case(expected), "{:?}", raw);
+                }
+                Err(e) => match count {
+                    0 => prop_assert_eq!(e.kind(), ErrorKind::MissingCredentials),
+                    1 => prop_assert_ne!(e.kind(), ErrorKind::MultipleAuthorizationHeaders),
+                    _ => prop_assert_eq!(e.kind(), ErrorKind::MultipleAuthorizationHeaders),
+                },
+            }
+        }
+
+        /// A well-formed header is read back exactly, whatever the scheme's case and the
+        /// number of spaces before the token.
+        #[test]
+        fn well_formed_headers_round_trip(
+            dpop in any::<bool>(),
+            upper in prop::collection::vec(any::<bool>(), 6),
+            spaces in 1..4usize,
+            token in "[A-Za-z0-9._~+/-]{1,60}={0,2}",
+        ) {
+            let name = if dpop { "DPoP" } else { "Bearer" };
+            let scheme: String = name
+                .chars()
+                .zip(upper.iter().cycle())
+                .map(|(c, &u)| if u { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() })
+                .collect();
+            let value = format!("{scheme}{}{token}", " ".repeat(spaces));
+            let mut headers = HeaderMap::new();
+            headers.insert(AUTHORIZATION, HeaderValue::from_str(&value).expect("valid header"));
+            let c = credentials(&headers, MAX);
+            prop_assert!(c.is_ok(), "{:?}", value);
+            let c = c.expect("checked");
+            prop_assert_eq!(c.token, token.as_str());
+            prop_assert_eq!(c.scheme, if dpop { Scheme::Dpop } else { Scheme::Bearer });
+        }
+    }
+}

@@ -156,3 +156,60 @@ mod tests {
         assert_eq!(parse_authority("h:x"), Err(HostError::InvalidPort));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn render(a: &Authority) -> String {
+        let mut out = String::new();
+        a.write_to(&mut out);
+        out
+    }
+
+    /// Authorities near the grammar: names, IPv4 and IPv6 literals, ports, and stray bytes.
+    fn near_valid() -> impl Strategy<Value = String> {
+        let name = "[A-Za-z0-9_-]{1,12}(\\.[A-Za-z0-9_-]{0,12}){0,3}";
+        let v6 = any::<[u16; 8]>().prop_map(|s| format!("[{}]", Ipv6Addr::from(s)));
+        let v6_upper =
+            any::<[u16; 8]>().prop_map(|s| format!("[{}]", Ipv6Addr::from(s)).to_ascii_uppercase());
+        let host = prop_oneof![
+            name.prop_map(String::from),
+            v6,
+            v6_upper,
+            "[\\[\\]:0-9a-fA-F.%]{0,20}"
+        ];
+        let port = prop_oneof![
+            Just(String::new()),
+            Just(":".to_owned()),
+            any::<u16>().prop_map(|p| format!(":{p}")),
+            "(:[0-9]{1,7})".prop_map(String::from),
+            ":[^/]{0,4}".prop_map(String::from),
+        ];
+        (host, port, "[@ /\\\\,]?").prop_map(|(h, p, junk)| format!("{h}{p}{junk}"))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+        /// Never panics; an accepted authority is lowercase ASCII, has no port 0, and
+        /// re-parses to itself.
+        #[test]
+        fn accepted_authorities_reparse_to_themselves(
+            input in prop_oneof![near_valid(), any::<String>()]
+        ) {
+            if let Ok(a) = parse_authority(&input) {
+                let s = render(&a);
+                prop_assert!(s.is_ascii(), "{:?} -> {:?}", input, s);
+                prop_assert_eq!(s.to_ascii_lowercase(), s.clone());
+                prop_assert_ne!(a.port, Some(0));
+                prop_assert!(!a.host.is_empty());
+                let again = parse_authority(&s);
+                prop_assert_eq!(again.as_ref(), Ok(&a), "{:?} -> {:?}", input, s);
+                // Case never matters.
+                prop_assert_eq!(parse_authority(&input.to_ascii_uppercase()), Ok(a));
+            }
+        }
+    }
+}

@@ -500,7 +500,7 @@ mod tests {
     }
 
     /// RFC 7638 §3.1.
-    const RFC7638_N: &str = "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw";
+    pub(super) const RFC7638_N: &str = "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw";
 
     #[test]
     fn rfc7638_thumbprint_rsa() {
@@ -693,6 +693,227 @@ mod robustness {
             });
             if let Value::Object(m) = jwk {
                 let _ = PublicKey::from_jwk(&m, AlgSet::all());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use std::sync::OnceLock;
+
+    use aws_lc_rs::rand::SystemRandom;
+    use aws_lc_rs::signature::{
+        ECDSA_P256_SHA256_FIXED_SIGNING, ECDSA_P384_SHA384_FIXED_SIGNING,
+        ECDSA_P521_SHA512_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _,
+    };
+    use proptest::prelude::*;
+    use proptest::sample::select;
+
+    use super::*;
+    use crate::jose::parse_object;
+    use crate::jwk::tests::RFC7638_N;
+
+    /// A real public key: its RFC 7638 required members (name, string value) and an
+    /// algorithm it may declare.
+    struct TestKey {
+        required: Vec<(&'static str, String)>,
+        alg: &'static str,
+    }
+
+    impl TestKey {
+        /// The thumbprint computed straight from RFC 7638 §3.3: the required members in
+        /// lexicographic order, no whitespace, SHA-256, base64url.
+        fn expected_thumbprint(&self) -> String {
+            let mut members = self.required.clone();
+            members.sort();
+            let body: Vec<String> = members
+                .iter()
+                .map(|(k, v)| format!(r#""{k}":"{v}""#))
+                .collect();
+            let json = format!("{{{}}}", body.join(","));
+            b64_encode(digest::digest(&digest::SHA256, json.as_bytes()).as_ref())
+        }
+    }
+
+    fn ec(
+        alg: &'static signature::EcdsaSigningAlgorithm,
+        crv: &'static str,
+        name: &'static str,
+    ) -> TestKey {
+        let pair = EcdsaKeyPair::generate(alg).expect("generate EC key");
+        // Uncompressed point: 0x04 || x || y.
+        let point = pair.public_key().as_ref();
+        let (x, y) = point[1..].split_at((point.len() - 1) / 2);
+        TestKey {
+            required: vec![
+                ("kty", "EC".into()),
+                ("crv", crv.into()),
+                ("x", b64_encode(x)),
+                ("y", b64_encode(y)),
+            ],
+            alg: name,
+        }
+    }
+
+    fn keys() -> &'static [TestKey] {
+        static KEYS: OnceLock<Vec<TestKey>> = OnceLock::new();
+        KEYS.get_or_init(|| {
+            let doc =
+                Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).expect("generate Ed25519 key");
+            let ed = Ed25519KeyPair::from_pkcs8(doc.as_ref()).expect("parse Ed25519 key");
+            vec![
+                TestKey {
+                    required: vec![
+                        ("kty", "RSA".into()),
+                        ("n", RFC7638_N.into()),
+                        ("e", "AQAB".into()),
+                    ],
+                    alg: "RS256",
+                },
+                ec(&ECDSA_P256_SHA256_FIXED_SIGNING, "P-256", "ES256"),
+                ec(&ECDSA_P384_SHA384_FIXED_SIGNING, "P-384", "ES384"),
+                ec(&ECDSA_P521_SHA512_FIXED_SIGNING, "P-521", "ES512"),
+                TestKey {
+                    required: vec![
+                        ("kty", "OKP".into()),
+                        ("crv", "Ed25519".into()),
+                        ("x", b64_encode(ed.public_key().as_ref())),
+                    ],
+                    alg: "EdDSA",
+                },
+            ]
+        })
+    }
+
+    /// A JSON string literal; each ASCII character flagged in `escapes` is written as a
+    /// `\uXXXX` escape, which JSON says is the same string.
+    fn json_string(s: &str, escapes: &mut impl Iterator<Item = bool>) -> String {
+        let mut out = String::from('"');
+        for c in s.chars() {
+            if c.is_ascii() && escapes.next().unwrap_or(false) {
+                out.push_str(&format!("\\u{:04x}", u32::from(c)));
+            } else {
+                out.push(c);
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    /// JSON whitespace (RFC 8259 §2), including none.
+    fn ws() -> impl Strategy<Value = &'static str> {
+        select(vec!["", "", " ", "\t", "\n", "\r\n", " \n\t  "])
+    }
+
+    /// The JSON text of one of the test keys, with its members in any order, any
+    /// whitespace between tokens, some characters escaped, and optional `kid`, `use` and
+    /// `alg` members; with the key's index and the `kid` it carries.
+    fn jwk_text() -> impl Strategy<Value = (usize, String, Option<String>)> {
+        (
+            0..keys().len(),
+            proptest::option::of(any::<String>()),
+            any::<bool>(),
+            any::<bool>(),
+        )
+            .prop_flat_map(|(index, kid, with_use, with_alg)| {
+                let key = &keys()[index];
+                // Each member: name and its JSON value text (None: escapable string).
+                let mut members: Vec<(&'static str, Option<String>, String)> = key
+                    .required
+                    .iter()
+                    .map(|(k, v)| (*k, None, v.clone()))
+                    .collect();
+                if let Some(kid) = &kid {
+                    let literal = serde_json::to_string(kid).unwrap_or_default();
+                    members.push(("kid", Some(literal), String::new()));
+                }
+                if with_use {
+                    members.push(("use", None, "sig".into()));
+                }
+                if with_alg {
+                    members.push(("alg", None, key.alg.into()));
+                }
+                let n = members.len();
+                (
+                    Just(index),
+                    Just(kid),
+                    Just(members).prop_shuffle(),
+                    prop::collection::vec(ws(), 4 * n + 2),
+                    prop::collection::vec(prop::bool::weighted(0.05), 2048),
+                )
+            })
+            .prop_map(|(index, kid, members, spaces, escapes)| {
+                let mut spaces = spaces.into_iter();
+                let mut ws = || spaces.next().unwrap_or("");
+                let mut escapes = escapes.into_iter();
+                let mut text = format!("{}{{", ws());
+                for (i, (name, literal, value)) in members.iter().enumerate() {
+                    if i > 0 {
+                        text.push(',');
+                    }
+                    text.push_str(ws());
+                    text.push_str(&json_string(name, &mut escapes));
+                    text.push_str(ws());
+                    text.push(':');
+                    text.push_str(ws());
+                    match literal {
+                        Some(literal) => text.push_str(literal),
+                        None => text.push_str(&json_string(value, &mut escapes)),
+                    }
+                    text.push_str(ws());
+                }
+                text.push('}');
+                text.push_str(ws());
+                (index, text, kid)
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// RFC 7638 §3: the thumbprint depends on the required members' values only,
+        /// not on member order, whitespace, escapes or other members.
+        #[test]
+        fn thumbprint_ignores_order_whitespace_and_extra_members(
+            (index, text, kid) in jwk_text()
+        ) {
+            let key = &keys()[index];
+            let jwk = parse_object(text.as_bytes());
+            prop_assert!(jwk.is_some(), "{} does not parse", text);
+            let parsed = PublicKey::from_jwk(&jwk.unwrap_or_default(), AlgSet::all());
+            prop_assert!(parsed.is_ok(), "{} refused: {:?}", text, parsed.as_ref().err());
+            let parsed = parsed.expect("checked");
+            prop_assert_eq!(parsed.thumbprint(), key.expected_thumbprint());
+            prop_assert_eq!(parsed.kid(), kid.as_deref());
+        }
+
+        /// Parsing arbitrary JSON objects as JWKs never panics.
+        #[test]
+        fn arbitrary_jwk_objects_never_panic(
+            members in prop::collection::vec(
+                (
+                    select(vec!["kty", "crv", "n", "e", "x", "y", "d", "kid", "use", "alg",
+                             "key_ops"]),
+                    prop_oneof![
+                        select(vec!["RSA", "EC", "OKP", "oct", "P-256", "P-384", "P-521",
+                                 "Ed25519", "X25519", "AQAB", "AA", "", "sig", "enc",
+                                 "RS256", "ES256", "EdDSA", "none", RFC7638_N])
+                            .prop_map(|s| serde_json::Value::String(s.into())),
+                        "[A-Za-z0-9_-]{0,100}".prop_map(serde_json::Value::String),
+                        any::<i64>().prop_map(serde_json::Value::from),
+                        Just(serde_json::Value::Null),
+                    ],
+                ),
+                0..8,
+            )
+        ) {
+            let jwk: Map<String, Value> =
+                members.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+            if let Ok(key) = PublicKey::from_jwk(&jwk, AlgSet::all()) {
+                for alg in AlgSet::all().iter() {
+                    let _ = key.verify(alg, b"message", &[0; 64]);
+                }
             }
         }
     }

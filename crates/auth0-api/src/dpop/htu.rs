@@ -490,282 +490,325 @@ mod tests {
         }
     }
 
-    /// A small deterministic generator (xorshift64*), so the property tests need no extra
-    /// dependency and every failure reproduces.
-    struct Rng(u64);
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+        use proptest::sample::select;
+        use proptest::strategy::ValueTree as _;
+        use proptest::test_runner::TestRunner;
 
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-        }
-
-        fn below(&mut self, n: usize) -> usize {
-            usize::try_from(self.next() % u64::try_from(n).unwrap_or(1)).unwrap_or(0)
-        }
-
-        fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-            items[self.below(items.len())]
-        }
+        const SCHEMES: &[&str] = &["http://", "https://", "HTTPS://", "HtTp://"];
+        const BAD_SCHEMES: &[&str] =
+            &["ftp://", "https:", "https:/", "", "//", "urn:", "https:///"];
+        const HOSTS: &[&str] = &[
+            "x",
+            "API.Example.COM",
+            "a-b.c_d~e",
+            "127.0.0.1",
+            "[::1]",
+            "[2001:DB8::1]",
+            "[::ffff:1.2.3.4]",
+        ];
+        const BAD_HOSTS: &[&str] = &["[::1", "", "user@x", "x%41", "\u{e9}", "x y", "[::1]]"];
+        const PORTS: &[&str] = &[
+            "", "", "", ":", ":80", ":443", ":8443", ":0", ":65535", ":00080",
+        ];
+        const BAD_PORTS: &[&str] = &[":65536", ":x", ":1:2", ": 1"];
+        const PATH_PARTS: &[&str] = &[
+            "/",
+            "/",
+            "/",
+            "a",
+            "B",
+            ".",
+            "..",
+            "%2e",
+            "%2E",
+            "%2f",
+            "%2F",
+            "%7e",
+            "%7E",
+            "%41",
+            "%C3%a9",
+            "~",
+            "-",
+            "_",
+            ":",
+            "@",
+            "!",
+            "$",
+            "&",
+            "'",
+            "(",
+            ")",
+            "*",
+            "+",
+            ",",
+            ";",
+            "=",
+            "{",
+            "}",
+            "|",
+            "^",
+            "`",
+            "\"",
+            "<",
+            ">",
+            "[",
+            "]",
+            "\u{e9}",
+            "\u{1F600}",
+            "?",
+            "#",
+            "?q=1",
+            "#f",
+            "%00",
+            "%25",
+            "%252e",
+            "/./",
+            "/../",
+            "//",
+        ];
+        const BAD_PATH_PARTS: &[&str] = &["%", "%4", "%zz", " ", "\\", "\t", "\u{7f}"];
 
         /// Mostly a valid part, sometimes an invalid one.
-        fn pick_mostly<'a>(&mut self, valid: &[&'a str], invalid: &[&'a str]) -> &'a str {
-            if self.below(8) == 0 {
-                self.pick(invalid)
-            } else {
-                self.pick(valid)
+        fn mostly(
+            valid: &'static [&'static str],
+            invalid: &'static [&'static str],
+        ) -> impl Strategy<Value = &'static str> {
+            prop_oneof![7 => select(valid), 1 => select(invalid)]
+        }
+
+        /// URLs assembled from parts that exercise every normalization rule, mostly valid.
+        fn url() -> impl Strategy<Value = String> {
+            (
+                mostly(SCHEMES, BAD_SCHEMES),
+                mostly(HOSTS, BAD_HOSTS),
+                mostly(PORTS, BAD_PORTS),
+                prop::collection::vec(
+                    prop_oneof![15 => select(PATH_PARTS), 1 => select(BAD_PATH_PARTS)],
+                    0..12,
+                ),
+            )
+                .prop_map(|(scheme, host, port, path)| {
+                    let mut url = format!("{scheme}{host}{port}");
+                    url.extend(path);
+                    url
+                })
+        }
+
+        fn assert_normal_form(n: &str, input: &str) {
+            assert!(n.len() <= MAX_URL_LEN, "{input:?}");
+            assert!(
+                n.starts_with("http://") || n.starts_with("https://"),
+                "{input:?} -> {n:?}"
+            );
+            assert!(!n.contains(['?', '#', ' ', '\\']), "{input:?} -> {n:?}");
+            assert!(n.is_ascii(), "{input:?} -> {n:?}");
+            let path_start = n
+                .find("://")
+                .and_then(|i| n[i + 3..].find('/').map(|j| i + 3 + j))
+                .unwrap_or_else(|| panic!("{input:?} -> {n:?} has no path"));
+            let path = &n[path_start..];
+            for segment in path.split('/') {
+                assert!(segment != "." && segment != "..", "{input:?} -> {n:?}");
+            }
+            let bytes = path.as_bytes();
+            for (i, &b) in bytes.iter().enumerate() {
+                if b == b'%' {
+                    let hex = &path[i + 1..i + 3];
+                    assert!(
+                        hex.bytes()
+                            .all(|h| h.is_ascii_digit() || h.is_ascii_uppercase()),
+                        "{input:?} -> {n:?}"
+                    );
+                    let value = u8::from_str_radix(hex, 16).unwrap_or_else(|e| panic!("{e}"));
+                    assert!(!is_unreserved(value), "{input:?} -> {n:?}");
+                }
             }
         }
-    }
 
-    const SCHEMES: &[&str] = &["http://", "https://", "HTTPS://", "HtTp://"];
-    const BAD_SCHEMES: &[&str] = &["ftp://", "https:", "https:/", "", "//", "urn:", "https:///"];
-    const HOSTS: &[&str] = &[
-        "x",
-        "API.Example.COM",
-        "a-b.c_d~e",
-        "127.0.0.1",
-        "[::1]",
-        "[2001:DB8::1]",
-        "[::ffff:1.2.3.4]",
-    ];
-    const BAD_HOSTS: &[&str] = &["[::1", "", "user@x", "x%41", "\u{e9}", "x y", "[::1]]"];
-    const PORTS: &[&str] = &[
-        "", "", "", ":", ":80", ":443", ":8443", ":0", ":65535", ":00080",
-    ];
-    const BAD_PORTS: &[&str] = &[":65536", ":x", ":1:2", ": 1"];
-    const PATH_PARTS: &[&str] = &[
-        "/",
-        "/",
-        "/",
-        "a",
-        "B",
-        ".",
-        "..",
-        "%2e",
-        "%2E",
-        "%2f",
-        "%2F",
-        "%7e",
-        "%7E",
-        "%41",
-        "%C3%a9",
-        "~",
-        "-",
-        "_",
-        ":",
-        "@",
-        "!",
-        "$",
-        "&",
-        "'",
-        "(",
-        ")",
-        "*",
-        "+",
-        ",",
-        ";",
-        "=",
-        "{",
-        "}",
-        "|",
-        "^",
-        "`",
-        "\"",
-        "<",
-        ">",
-        "[",
-        "]",
-        "\u{e9}",
-        "\u{1F600}",
-        "?",
-        "#",
-        "?q=1",
-        "#f",
-        "%00",
-        "%25",
-        "%252e",
-        "/./",
-        "/../",
-        "//",
-    ];
-    const BAD_PATH_PARTS: &[&str] = &["%", "%4", "%zz", " ", "\\", "\t", "\u{7f}"];
-
-    fn generate(rng: &mut Rng) -> String {
-        let mut url = String::new();
-        url.push_str(rng.pick_mostly(SCHEMES, BAD_SCHEMES));
-        url.push_str(rng.pick_mostly(HOSTS, BAD_HOSTS));
-        url.push_str(rng.pick_mostly(PORTS, BAD_PORTS));
-        for _ in 0..rng.below(12) {
-            url.push_str(if rng.below(16) == 0 {
-                rng.pick(BAD_PATH_PARTS)
-            } else {
-                rng.pick(PATH_PARTS)
-            });
-        }
-        url
-    }
-
-    fn assert_normal_form(n: &str, input: &str) {
-        assert!(n.len() <= MAX_URL_LEN, "{input:?}");
-        assert!(
-            n.starts_with("http://") || n.starts_with("https://"),
-            "{input:?} -> {n:?}"
-        );
-        assert!(!n.contains(['?', '#', ' ', '\\']), "{input:?} -> {n:?}");
-        assert!(n.is_ascii(), "{input:?} -> {n:?}");
-        let path_start = n
-            .find("://")
-            .and_then(|i| n[i + 3..].find('/').map(|j| i + 3 + j))
-            .unwrap_or_else(|| panic!("{input:?} -> {n:?} has no path"));
-        let path = &n[path_start..];
-        for segment in path.split('/') {
-            assert!(segment != "." && segment != "..", "{input:?} -> {n:?}");
-        }
-        let bytes = path.as_bytes();
-        for (i, &b) in bytes.iter().enumerate() {
-            if b == b'%' {
-                let hex = &path[i + 1..i + 3];
-                assert!(
-                    hex.bytes()
-                        .all(|h| h.is_ascii_digit() || h.is_ascii_uppercase()),
-                    "{input:?} -> {n:?}"
-                );
-                let value = u8::from_str_radix(hex, 16).unwrap_or_else(|e| panic!("{e}"));
-                assert!(!is_unreserved(value), "{input:?} -> {n:?}");
-            }
-        }
-    }
-
-    #[test]
-    fn property_never_panics_and_is_idempotent() {
-        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-        let mut accepted = 0;
-        for _ in 0..50_000 {
-            let url = generate(&mut rng);
-            if let Ok(n) = normalize_htu(&url) {
-                accepted += 1;
-                assert_normal_form(&n, &url);
+        /// Whatever normalizes is in normal form, normalizes to itself, and matches its input.
+        fn check_normalized(url: &str) {
+            if let Ok(n) = normalize_htu(url) {
+                assert_normal_form(&n, url);
                 assert_eq!(
                     normalize_htu(&n).as_deref(),
                     Ok(n.as_str()),
                     "input {url:?}"
                 );
-                assert!(htu_matches(&url, &n));
+                assert!(htu_matches(url, &n), "input {url:?}");
             }
         }
-        // The generator must exercise both outcomes.
-        assert!(accepted > 5_000, "only {accepted} inputs accepted");
-        assert!(accepted < 45_000, "{accepted} inputs accepted");
-    }
 
-    #[test]
-    fn property_arbitrary_bytes_never_panic() {
-        let mut rng = Rng(0xD1B5_4A32_D192_ED03);
-        for _ in 0..20_000 {
-            let len = rng.below(64);
-            let bytes: Vec<u8> = (0..len).map(|_| (rng.next() >> 56) as u8).collect();
-            let tail = String::from_utf8_lossy(&bytes);
-            for url in [
-                tail.to_string(),
-                format!("https://x/{tail}"),
-                format!("http://{tail}"),
-            ] {
-                if let Ok(n) = normalize_htu(&url) {
-                    assert_normal_form(&n, &url);
-                    assert_eq!(
-                        normalize_htu(&n).as_deref(),
-                        Ok(n.as_str()),
-                        "input {url:?}"
-                    );
-                }
-            }
+        /// The URL generator must exercise both outcomes, or the properties prove little.
+        #[test]
+        fn url_generator_covers_accepted_and_refused() {
+            let mut runner = TestRunner::deterministic();
+            let strategy = url();
+            let total = 4_000;
+            let accepted = (0..total)
+                .filter(|_| {
+                    let url = strategy
+                        .new_tree(&mut runner)
+                        .map(|t| t.current())
+                        .unwrap_or_default();
+                    normalize_htu(&url).is_ok()
+                })
+                .count();
+            assert!(accepted > total / 10, "only {accepted} of {total} accepted");
+            assert!(accepted < total * 9 / 10, "{accepted} of {total} accepted");
         }
-    }
 
-    /// Spelling variations that RFC 3986 says denote the same resource normalize alike.
-    #[test]
-    fn property_equivalent_spellings_normalize_alike() {
-        const SEGMENTS: &[&str] = &["a", "Bc", "x-y", "d_e", "~u", "f.g", "%C3%A9", "%2F", "h:i"];
-        let mut rng = Rng(0x0123_4567_89AB_CDEF);
-        for _ in 0..5_000 {
-            let https = rng.below(2) == 0;
-            let host = ["api.example.com", "x", "h-1.example"][rng.below(3)];
-            let mut path = String::new();
-            for _ in 0..rng.below(5) {
-                path.push('/');
-                path.push_str(rng.pick(SEGMENTS));
-            }
-            if rng.below(3) == 0 {
-                path.push('/');
-            }
-            let canonical = format!(
-                "{}://{host}{}",
-                if https { "https" } else { "http" },
-                if path.is_empty() { "/" } else { &path }
-            );
+        /// Spelling variations that RFC 3986 says denote the same resource: a canonical URL
+        /// and one way of writing it differently.
+        fn equivalent_spellings() -> impl Strategy<Value = (String, String)> {
+            const SEGMENTS: &[&str] =
+                &["a", "Bc", "x-y", "d_e", "~u", "f.g", "%C3%A9", "%2F", "h:i"];
+            (
+                any::<bool>(),
+                select(vec!["api.example.com", "x", "h-1.example", "[2001:db8::1]"]),
+                prop::collection::vec(select(SEGMENTS), 0..5),
+                any::<bool>(),
+                // Case flips for scheme and host characters.
+                prop::collection::vec(any::<bool>(), 32),
+                // Port spelling: none, explicit default, empty, default with leading zeros.
+                0..4u8,
+                // Per path byte: encode if unreserved, hex case, insert a dot segment.
+                prop::collection::vec((any::<bool>(), any::<bool>(), 0..8u8), 64),
+                any::<bool>(),
+                any::<bool>(),
+            )
+                .prop_map(
+                    |(https, host, segments, trailing, flips, port, edits, query, fragment)| {
+                        let scheme = if https { "https" } else { "http" };
+                        let mut path = String::new();
+                        for s in &segments {
+                            path.push('/');
+                            path.push_str(s);
+                        }
+                        if trailing {
+                            path.push('/');
+                        }
+                        let canonical = format!(
+                            "{scheme}://{host}{}",
+                            if path.is_empty() { "/" } else { &path }
+                        );
 
-            // Vary: scheme and host case, explicit default port, encoded unreserved
-            // characters, lowercase hex, "./" and "x/../" segments, query and fragment.
-            let mut variant = String::new();
-            for c in (if https { "https" } else { "http" }).chars() {
-                variant.push(if rng.below(2) == 0 {
-                    c.to_ascii_uppercase()
-                } else {
-                    c
-                });
-            }
-            variant.push_str("://");
-            for c in host.chars() {
-                variant.push(if rng.below(2) == 0 {
-                    c.to_ascii_uppercase()
-                } else {
-                    c
-                });
-            }
-            match rng.below(3) {
-                0 => variant.push_str(if https { ":443" } else { ":80" }),
-                1 => variant.push(':'),
-                _ => {}
-            }
-            let mut rest = path.as_str();
-            while let Some(c) = rest.chars().next() {
-                if c == '%' {
-                    let (esc, tail) = rest.split_at(3);
-                    variant.push_str(&if rng.below(2) == 0 {
-                        esc.to_ascii_lowercase()
-                    } else {
-                        esc.to_string()
-                    });
-                    rest = tail;
-                    continue;
-                }
-                if c == '/' && rng.below(4) == 0 {
-                    variant.push_str(["/.", "/zz/.."][rng.below(2)]);
-                }
-                if is_unreserved(c as u8) && rng.below(3) == 0 {
-                    let hex = format!("%{:02x}", c as u8);
-                    variant.push_str(&if rng.below(2) == 0 {
-                        hex.to_ascii_uppercase()
-                    } else {
-                        hex
-                    });
-                } else {
-                    variant.push(c);
-                }
-                rest = &rest[c.len_utf8()..];
-            }
-            if rng.below(2) == 0 {
-                variant.push_str("?a=1&b=%41");
-            }
-            if rng.below(2) == 0 {
-                variant.push_str("#frag");
+                        let mut flips = flips.into_iter().cycle();
+                        let mut flip = |c: char| {
+                            if flips.next().unwrap_or(false) {
+                                c.to_ascii_uppercase()
+                            } else {
+                                c
+                            }
+                        };
+                        let mut variant: String = scheme.chars().map(&mut flip).collect();
+                        variant.push_str("://");
+                        variant.extend(host.chars().map(&mut flip));
+                        let default_port = if https { "443" } else { "80" };
+                        match port {
+                            0 => {}
+                            1 => variant.push_str(&format!(":{default_port}")),
+                            2 => variant.push(':'),
+                            _ => variant.push_str(&format!(":00{default_port}")),
+                        }
+                        let mut edits = edits.into_iter().cycle();
+                        let mut rest = path.as_str();
+                        while let Some(c) = rest.chars().next() {
+                            let (encode, lower, dot) = edits.next().unwrap_or((false, false, 0));
+                            if c == '%' {
+                                let (esc, tail) = rest.split_at(3);
+                                variant.push_str(&if lower {
+                                    esc.to_ascii_lowercase()
+                                } else {
+                                    esc.to_owned()
+                                });
+                                rest = tail;
+                                continue;
+                            }
+                            if c == '/' {
+                                match dot {
+                                    0 => variant.push_str("/."),
+                                    1 => variant.push_str("/zz/.."),
+                                    2 => variant.push_str("/%2e"),
+                                    3 => variant.push_str("/q/%2E%2e"),
+                                    _ => {}
+                                }
+                            }
+                            if encode && c.is_ascii() && is_unreserved(c as u8) {
+                                let hex = format!("%{:02X}", c as u8);
+                                variant.push_str(&if lower {
+                                    hex.to_ascii_lowercase()
+                                } else {
+                                    hex
+                                });
+                            } else {
+                                variant.push(c);
+                            }
+                            rest = &rest[c.len_utf8()..];
+                        }
+                        if query {
+                            variant.push_str("?a=1&b=%41/../x");
+                        }
+                        if fragment {
+                            variant.push_str("#frag/..");
+                        }
+                        (canonical, variant)
+                    },
+                )
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+            #[test]
+            fn generated_urls_normalize_to_normal_form_idempotently(url in url()) {
+                check_normalized(&url);
             }
 
-            assert_eq!(norm(&variant), canonical, "variant {variant:?}");
-            assert!(htu_matches(&variant, &canonical));
+            #[test]
+            fn arbitrary_strings_never_panic(tail in any::<String>()) {
+                for url in [
+                    tail.clone(),
+                    format!("https://x/{tail}"),
+                    format!("http://{tail}"),
+                ] {
+                    check_normalized(&url);
+                }
+            }
+
+            #[test]
+            fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..96)) {
+                let tail = String::from_utf8_lossy(&bytes);
+                for url in [
+                    tail.to_string(),
+                    format!("https://x/{tail}"),
+                    format!("HTTP://{tail}"),
+                ] {
+                    check_normalized(&url);
+                }
+            }
+
+            #[test]
+            fn equivalent_spellings_normalize_alike((canonical, variant) in equivalent_spellings()) {
+                prop_assert_eq!(normalize_htu(&canonical), Ok(canonical.clone()));
+                prop_assert_eq!(normalize_htu(&variant), Ok(canonical.clone()), "{:?}", variant);
+                prop_assert!(htu_matches(&variant, &canonical));
+                prop_assert!(htu_matches(&canonical, &variant));
+            }
+
+            /// Matching is an equivalence on what normalizes: symmetric, and equal to
+            /// comparing normal forms.
+            #[test]
+            fn matching_is_comparing_normal_forms(a in url(), b in url()) {
+                let expected = match (normalize_htu(&a), normalize_htu(&b)) {
+                    (Ok(x), Ok(y)) => x == y,
+                    _ => false,
+                };
+                prop_assert_eq!(htu_matches(&a, &b), expected);
+                prop_assert_eq!(htu_matches(&b, &a), expected);
+            }
         }
     }
 }

@@ -347,3 +347,153 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use http::HeaderValue;
+    use proptest::prelude::*;
+    use proptest::sample::select;
+
+    /// `Forwarded` fields near the RFC 7239 grammar: elements of `name=value` pairs, values
+    /// plain or quoted (with escapes), and stray separators, quotes and spaces.
+    fn forwarded_field() -> impl Strategy<Value = String> {
+        let name = select(vec!["host", "HOST", "proto", "Proto", "for", "by", "x", ""]);
+        let value = prop_oneof![
+            select(vec![
+                "https",
+                "http",
+                "HTTP",
+                "ftp",
+                "example.com",
+                "a.example:8443",
+                "[::1]:443",
+                "\"[2001:db8::1]\"",
+                "\"a.example:0\"",
+                "\"x\\\"y\"",
+                "\"unterminated",
+                "_hidden",
+                "1.2.3.4",
+                "",
+                "\"\"",
+                "\"a,b\"",
+                "\"a;b\"",
+                "\"a b\"",
+            ])
+            .prop_map(String::from),
+            "[!-~]{0,12}".prop_map(String::from),
+            "\"[ -~]{0,12}\"".prop_map(String::from),
+        ];
+        let pair = (name, value).prop_map(|(n, v)| format!("{n}={v}"));
+        let sep = select(vec![";", "; ", ",", ", ", " ,", ",,", " ", ""]);
+        prop::collection::vec((pair, sep), 0..6).prop_map(|parts| {
+            parts
+                .into_iter()
+                .map(|(p, s)| format!("{p}{s}"))
+                .collect::<String>()
+        })
+    }
+
+    fn header_bytes() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            forwarded_field().prop_map(String::into_bytes),
+            prop::collection::vec(any::<u8>(), 0..64),
+        ]
+    }
+
+    /// A host that is present has been validated: a `host[:port]` in normal form.
+    fn assert_valid_host(host: Option<&str>) -> Result<(), TestCaseError> {
+        if let Some(h) = host {
+            let a = parse_authority(h);
+            prop_assert!(a.is_ok(), "{:?}", h);
+            let mut out = String::new();
+            a.expect("checked").write_to(&mut out);
+            prop_assert_eq!(out.as_str(), h);
+        }
+        Ok(())
+    }
+
+    /// A valid host and proto pair for the right-most element, as a proxy writes them.
+    fn proxy_element() -> impl Strategy<Value = (String, &'static str, &'static str)> {
+        (
+            select(vec!["api.example.com", "a.example:8443", "[::1]:443", "x"]),
+            select(vec!["http", "https"]),
+            any::<bool>(),
+        )
+            .prop_map(|(host, proto, quoted)| {
+                let value = if quoted || host.contains([':', '[']) {
+                    format!("\"{host}\"")
+                } else {
+                    host.to_owned()
+                };
+                (
+                    format!("for=1.2.3.4;host={value};proto={proto}"),
+                    host,
+                    proto,
+                )
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1_000))]
+
+        /// Arbitrary `Forwarded` and `X-Forwarded-*` values never panic, and whatever host
+        /// and scheme come out are valid.
+        #[test]
+        fn reported_values_are_valid(
+            fwd in prop::collection::vec(header_bytes(), 0..3),
+            xf_proto in header_bytes(),
+            xf_host in header_bytes(),
+            xf_prefix in prop_oneof![
+                "/[ -~]{0,16}".prop_map(String::into_bytes),
+                prop::collection::vec(any::<u8>(), 0..32),
+            ],
+        ) {
+            let mut headers = HeaderMap::new();
+            for v in &fwd {
+                if let Ok(v) = HeaderValue::from_bytes(v) {
+                    headers.append(FORWARDED, v);
+                }
+            }
+            for (name, v) in [
+                (X_FORWARDED_PROTO, &xf_proto),
+                (X_FORWARDED_HOST, &xf_host),
+                (X_FORWARDED_PREFIX, &xf_prefix),
+            ] {
+                if let Ok(v) = HeaderValue::from_bytes(v) {
+                    headers.insert(name, v);
+                }
+            }
+            if let Some(f) = forwarded(&headers) {
+                assert_valid_host(f.host.as_deref())?;
+            }
+            let r = reported(&headers);
+            assert_valid_host(r.host.as_deref())?;
+            prop_assert!(matches!(r.scheme, None | Some("http" | "https")));
+            if !r.prefix.is_empty() {
+                prop_assert!(r.prefix.starts_with('/') && !r.prefix.starts_with("//"));
+                prop_assert!(!r.prefix.ends_with('/'));
+                prop_assert!(!r.prefix.contains("..") && !r.prefix.contains(['?', '#', ':', '\\']));
+                prop_assert!(r.prefix.bytes().all(|b| b.is_ascii_graphic()));
+            }
+        }
+
+        /// Whatever a client put before it, the element the nearest proxy appended decides.
+        #[test]
+        fn the_proxy_element_wins(
+            client in "[a-z]{1,8}=[a-z0-9.]{1,12}(;[a-z]{1,8}=[a-z0-9.]{1,12}){0,2}",
+            (element, host, proto) in proxy_element(),
+        ) {
+            let mut headers = HeaderMap::new();
+            let field = format!("{client}, {element}");
+            headers.insert(FORWARDED, HeaderValue::from_str(&field).expect("valid header"));
+            let f = forwarded(&headers);
+            prop_assert_eq!(
+                f,
+                Some(Forwarded { proto: Some(proto), host: Some(host.to_owned()) }),
+                "{:?}",
+                field
+            );
+        }
+    }
+}
