@@ -259,10 +259,7 @@ mod tests {
     use super::*;
 
     fn norm(url: &str) -> String {
-        match normalize_htu(url) {
-            Ok(n) => n,
-            Err(e) => panic!("{url:?} should normalize, got {e}"),
-        }
+        normalize_htu(url).unwrap_or_else(|e| panic!("{url:?} should normalize, got {e}"))
     }
 
     #[test]
@@ -633,7 +630,7 @@ mod tests {
                         .all(|h| h.is_ascii_digit() || h.is_ascii_uppercase()),
                     "{input:?} -> {n:?}"
                 );
-                let value = u8::from_str_radix(hex, 16).unwrap_or_else(|e| panic!("{e}"));
+                let value = u8::from_str_radix(hex, 16).unwrap();
                 assert!(!is_unreserved(value), "{input:?} -> {n:?}");
             }
         }
