@@ -333,7 +333,7 @@ mod tests {
     use super::*;
 
     async fn lazy(url: &str) -> RedisReplayStore {
-        RedisReplayStore::connect_lazy(url).unwrap_or_else(|e| panic!("{e}"))
+        RedisReplayStore::connect_lazy(url).unwrap()
     }
 
     #[tokio::test]
@@ -378,8 +378,7 @@ mod tests {
     #[test]
     fn lazy_connect_needs_a_runtime() {
         let err = RedisReplayStore::connect_lazy("redis://127.0.0.1:1")
-            .err()
-            .unwrap_or_else(|| panic!("accepted without a runtime"));
+            .expect_err("accepted without a runtime");
         assert!(err.is_no_runtime(), "{err}");
     }
 
@@ -458,8 +457,7 @@ mod tests {
         let err = store
             .check_and_store(&key, UnixTime::from_secs(1), UnixTime::from_secs(60))
             .await
-            .err()
-            .unwrap_or_else(|| panic!("accepted without redis"));
+            .expect_err("accepted without redis");
         assert!(
             err.to_string() == "replay store unavailable"
                 && std::error::Error::source(&err).is_some(),

@@ -160,11 +160,8 @@ mod tests {
 
     #[test]
     fn on_claims() {
-        let claims = |v: Value| match Claims::from_payload(map(v), crate::claims::VerifierId::NONE)
-        {
-            Ok(c) => c,
-            Err(e) => panic!("{e}"),
-        };
+        let claims =
+            |v: Value| Claims::from_payload(map(v), crate::claims::VerifierId::NONE).unwrap();
         let c =
             claims(json!({ "sub": "u", "exp": 1, "act": { "sub": "b", "act": { "sub": "a" } } }));
         assert_eq!(current_actor(&c), Ok(Some("b")));

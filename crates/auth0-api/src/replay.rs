@@ -441,17 +441,13 @@ mod tests {
     }
 
     async fn store(s: &dyn ReplayStore, k: &ReplayKey<'_>, now_ms: u64, exp_ms: u64) -> bool {
-        match s
-            .check_and_store(
-                k,
-                UnixTime::from_millis(now_ms),
-                UnixTime::from_millis(exp_ms),
-            )
-            .await
-        {
-            Ok(accepted) => accepted,
-            Err(e) => panic!("store failed: {e}"),
-        }
+        s.check_and_store(
+            k,
+            UnixTime::from_millis(now_ms),
+            UnixTime::from_millis(exp_ms),
+        )
+        .await
+        .expect("store failed")
     }
 
     #[tokio::test]
@@ -532,7 +528,7 @@ mod tests {
                 }
             }
         }
-        let refused = refused.unwrap_or_else(|| panic!("store never filled up"));
+        let refused = refused.expect("store never filled up");
         assert!(accepted.len() <= SHARDS);
         // Every accepted key is still remembered: replays are rejected, not forgotten.
         for k in &accepted {
@@ -729,7 +725,7 @@ mod tests {
             })
             .collect();
         for t in tasks {
-            t.await.unwrap_or_else(|e| panic!("{e}"));
+            t.await.unwrap();
         }
         assert_eq!(accepted.load(Ordering::SeqCst), 1);
         assert_eq!(s.len(), 1);

@@ -136,7 +136,7 @@ mod tests {
         let serde_json::Value::Object(m) = v else {
             panic!("object")
         };
-        Claims::from_payload(m, crate::claims::VerifierId::NONE).unwrap_or_else(|e| panic!("{e}"))
+        Claims::from_payload(m, crate::claims::VerifierId::NONE).unwrap()
     }
 
     #[test]
@@ -175,8 +175,7 @@ mod tests {
             .scopes(["a"])
             .scopes(["b", "c"])
             .check(&c)
-            .err();
-        let Some(err) = err else { panic!("must fail") };
+            .expect_err("must fail");
         assert_eq!(err.kind(), ErrorKind::InsufficientScope);
         assert_eq!(err.required_scope(), Some("b c"));
         assert_eq!(err.status(), http::StatusCode::FORBIDDEN);

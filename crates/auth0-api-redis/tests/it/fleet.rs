@@ -17,7 +17,7 @@ const URL: &str = "https://api.example.com/orders";
 async fn instance(issuer: &TestIssuer, redis_url: &str) -> Auth0 {
     let store = RedisReplayStore::connect(redis_url)
         .await
-        .unwrap_or_else(|e| panic!("connect: {e}"))
+        .expect("connect")
         .timeout(Duration::from_millis(300));
     Auth0::builder()
         .issuer(issuer.issuer())
@@ -25,17 +25,14 @@ async fn instance(issuer: &TestIssuer, redis_url: &str) -> Auth0 {
         .clock(issuer.clock())
         .replay_store(store)
         .build()
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap()
 }
 
 fn headers(token: &str, proof: &str) -> HeaderMap {
     let mut h = HeaderMap::new();
-    let auth = HeaderValue::from_str(&format!("DPoP {token}")).unwrap_or_else(|e| panic!("{e}"));
+    let auth = HeaderValue::from_str(&format!("DPoP {token}")).unwrap();
     h.insert(AUTHORIZATION, auth);
-    h.insert(
-        "dpop",
-        HeaderValue::from_str(proof).unwrap_or_else(|e| panic!("{e}")),
-    );
+    h.insert("dpop", HeaderValue::from_str(proof).unwrap());
     h
 }
 
@@ -73,10 +70,8 @@ async fn a_fleet_shares_replay_protection_and_fails_closed() {
     server.kill();
     let err = b
         .verify_request(&Method::GET, URL, &headers(&token, &proof()))
-        .await;
-    let err = err
-        .err()
-        .unwrap_or_else(|| panic!("accepted without replay protection"));
+        .await
+        .expect_err("accepted without replay protection");
     assert_eq!(err.kind(), ErrorKind::ReplayStoreUnavailable);
     let response = b.error_response(&err);
     assert_eq!(response.status(), 503);

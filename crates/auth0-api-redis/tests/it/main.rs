@@ -3,6 +3,11 @@
 //! Each test starts its own server on a free port of 127.0.0.1. Without a `redis-server`
 //! binary on `PATH` (or in `REDIS_SERVER`), the tests that need one print a skip notice and
 //! pass, except under `CI=true`, where they fail.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed expectation is a failed test"
+)]
 
 mod fleet;
 mod server;

@@ -18,22 +18,22 @@ fn in_ms(ms: u64) -> UnixTime {
 async fn connect(server: &RedisServer) -> RedisReplayStore {
     RedisReplayStore::connect(&server.url())
         .await
-        .unwrap_or_else(|e| panic!("connect: {e}"))
+        .expect("connect")
 }
 
 async fn check(store: &RedisReplayStore, key: &ReplayKey<'_>, ttl_ms: u64) -> bool {
     store
         .check_and_store(key, NOW, in_ms(ttl_ms))
         .await
-        .unwrap_or_else(|e| panic!("check_and_store: {e}"))
+        .expect("check_and_store")
 }
 
 async fn raw_connection(server: &RedisServer) -> redis::aio::MultiplexedConnection {
     redis::Client::open(server.url())
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap()
         .get_multiplexed_async_connection()
         .await
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap()
 }
 
 #[tokio::test]
@@ -89,7 +89,7 @@ async fn prefixes_separate_stores_and_keys_carry_the_ttl() {
         .arg("api-a:iss:jkt:jti")
         .query_async(&mut raw)
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert!(pttl > 50_000 && pttl <= 60_000, "{pttl}");
 
     let default = connect(&server).await;
@@ -98,7 +98,7 @@ async fn prefixes_separate_stores_and_keys_carry_the_ttl() {
         .arg("auth0:dpop:iss:jkt:jti")
         .query_async(&mut raw)
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(exists, 1);
 }
 
@@ -147,7 +147,7 @@ async fn concurrent_checks_of_one_key_accept_exactly_once() {
         })
         .collect();
     for task in tasks {
-        task.await.unwrap_or_else(|e| panic!("{e}"));
+        task.await.unwrap();
     }
     assert_eq!(accepted.load(Ordering::SeqCst), 1);
 }
@@ -209,12 +209,11 @@ async fn connect_fails_when_nothing_listens() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     let started = Instant::now();
     let err = RedisReplayStore::connect(&format!("redis://127.0.0.1:{port}/"))
         .await
-        .err()
-        .unwrap_or_else(|| panic!("connected to nothing"));
+        .expect_err("connected to nothing");
     assert!(err.is_unreachable(), "{err}");
     assert_eq!(err.to_string(), "cannot connect to redis");
     assert!(started.elapsed() < Duration::from_secs(6));
@@ -223,7 +222,7 @@ async fn connect_fails_when_nothing_listens() {
 #[tokio::test]
 async fn lazy_store_works_once_redis_is_up() {
     let server = redis_or_skip!();
-    let store = RedisReplayStore::connect_lazy(&server.url()).unwrap_or_else(|e| panic!("{e}"));
+    let store = RedisReplayStore::connect_lazy(&server.url()).unwrap();
     let key = ReplayKey::new("iss", "jkt", "lazy");
     assert!(check(&store, &key, 60_000).await);
     assert!(!check(&store, &key, 60_000).await);

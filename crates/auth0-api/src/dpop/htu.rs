@@ -259,10 +259,7 @@ mod tests {
     use super::*;
 
     fn norm(url: &str) -> String {
-        match normalize_htu(url) {
-            Ok(n) => n,
-            Err(e) => panic!("{url:?} should normalize, got {e}"),
-        }
+        normalize_htu(url).unwrap_or_else(|e| panic!("{url:?} should normalize, got {e}"))
     }
 
     #[test]

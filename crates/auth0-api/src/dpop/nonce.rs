@@ -231,7 +231,7 @@ mod tests {
     const OTHER: [u8; 32] = [0x17; 32];
 
     fn config() -> NonceConfig {
-        NonceConfig::new(SECRET).unwrap_or_else(|e| panic!("{e}"))
+        NonceConfig::new(SECRET).unwrap()
     }
 
     fn at(secs: u64) -> UnixTime {
@@ -324,7 +324,7 @@ mod tests {
         let old = config();
         let rotated = NonceConfig::new(OTHER)
             .and_then(|c| c.previous_secret(SECRET))
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap();
         let now = at(1_700_000_000);
         let old_nonce = old.issue(now);
         let new_nonce = rotated.issue(now);
@@ -334,7 +334,7 @@ mod tests {
         // Nonces issued after rotation are under the new secret only.
         assert_eq!(old.check(&new_nonce, now), Err(NonceError::Invalid));
         // Dropping the previous secret ends acceptance of the old nonces.
-        let done = NonceConfig::new(OTHER).unwrap_or_else(|e| panic!("{e}"));
+        let done = NonceConfig::new(OTHER).unwrap();
         assert_eq!(done.check(&old_nonce, now), Err(NonceError::Invalid));
         assert_eq!(done.check(&new_nonce, now), Ok(()));
     }
@@ -343,7 +343,7 @@ mod tests {
     fn different_secret_or_random_config_rejects() {
         let now = at(1_700_000_000);
         let nonce = config().issue(now);
-        let other = NonceConfig::new(OTHER).unwrap_or_else(|e| panic!("{e}"));
+        let other = NonceConfig::new(OTHER).unwrap();
         assert_eq!(other.check(&nonce, now), Err(NonceError::Invalid));
         let random = NonceConfig::random();
         assert_eq!(random.check(&nonce, now), Err(NonceError::Invalid));
@@ -356,9 +356,7 @@ mod tests {
         let c = config();
         let now = at(1_700_000_000);
         let nonce = c.issue(now);
-        let mut raw = URL_SAFE_NO_PAD
-            .decode(&nonce)
-            .unwrap_or_else(|e| panic!("{e}"));
+        let mut raw = URL_SAFE_NO_PAD.decode(&nonce).unwrap();
         for i in 0..raw.len() {
             for bit in 0..8 {
                 raw[i] ^= 1 << bit;
@@ -457,7 +455,7 @@ mod tests {
         let secret = b"super-secret-value-0123456789-abcdef".to_vec();
         let c = NonceConfig::new(secret.clone())
             .and_then(|c| c.previous_secret(b"previous-secret-value-0123456789-xyz".to_vec()))
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap();
         let debug = format!("{c:?}");
         assert!(debug.contains("<redacted>"), "{debug}");
         assert!(debug.contains("previous_secrets: 1"), "{debug}");

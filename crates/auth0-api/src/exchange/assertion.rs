@@ -259,12 +259,11 @@ mod tests {
     use crate::jose::{b64_decode, parse_object};
 
     fn ec_der() -> Vec<u8> {
-        let Ok(doc) = EcdsaKeyPair::generate_pkcs8(
+        let doc = EcdsaKeyPair::generate_pkcs8(
             &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
             &SystemRandom::new(),
-        ) else {
-            panic!("keygen")
-        };
+        )
+        .expect("keygen");
         doc.as_ref().to_vec()
     }
 
@@ -300,16 +299,13 @@ mod tests {
     #[test]
     fn es256_assertion_verifies() {
         let der = ec_der();
-        let Ok(key) = ClientAssertionKey::from_pkcs8_pem(&pem(&der), Algorithm::ES256, "k1") else {
-            panic!("key")
-        };
-        let Ok(pair) = EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &der)
-        else {
-            panic!("pair")
-        };
-        let Ok(jwt) = key.assertion("cid", "https://t.example/", UnixTime::from_secs(1_000)) else {
-            panic!("sign")
-        };
+        let key =
+            ClientAssertionKey::from_pkcs8_pem(&pem(&der), Algorithm::ES256, "k1").expect("key");
+        let pair = EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &der)
+            .expect("pair");
+        let jwt = key
+            .assertion("cid", "https://t.example/", UnixTime::from_secs(1_000))
+            .expect("sign");
         let (h, c, sig, input) = split(&jwt);
         assert_eq!(h["alg"], "ES256");
         assert_eq!(h["kid"], "k1");
@@ -329,31 +325,24 @@ mod tests {
         tampered[0] ^= 1;
         assert!(public.verify(&tampered, &sig).is_err());
         // A fresh jti every time.
-        let Ok(again) = key.assertion("cid", "https://t.example/", UnixTime::from_secs(1_000))
-        else {
-            panic!("sign")
-        };
+        let again = key
+            .assertion("cid", "https://t.example/", UnixTime::from_secs(1_000))
+            .expect("sign");
         assert_ne!(split(&again).1["jti"], c["jti"]);
     }
 
     #[test]
     fn ps256_assertion_verifies() {
-        let Ok(pair) = RsaKeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048) else {
-            panic!("keygen")
-        };
-        let Ok(der) = AsDer::<aws_lc_rs::encoding::Pkcs8V1Der<'_>>::as_der(&pair) else {
-            panic!("der")
-        };
+        let pair = RsaKeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).expect("keygen");
+        let der = AsDer::<aws_lc_rs::encoding::Pkcs8V1Der<'_>>::as_der(&pair).expect("der");
         for (alg, verify) in [
             (Algorithm::PS256, &signature::RSA_PSS_2048_8192_SHA256),
             (Algorithm::RS256, &signature::RSA_PKCS1_2048_8192_SHA256),
         ] {
-            let Ok(key) = ClientAssertionKey::from_pkcs8_der(der.as_ref(), alg, "rsa") else {
-                panic!("key")
-            };
-            let Ok(jwt) = key.assertion("c", "a", UnixTime::from_secs(5)) else {
-                panic!("sign")
-            };
+            let key = ClientAssertionKey::from_pkcs8_der(der.as_ref(), alg, "rsa").expect("key");
+            let jwt = key
+                .assertion("c", "a", UnixTime::from_secs(5))
+                .expect("sign");
             let (h, _, sig, input) = split(&jwt);
             assert_eq!(h["alg"], alg.name());
             let public = UnparsedPublicKey::new(verify, pair.public_key().as_ref());
@@ -451,10 +440,8 @@ mod tests {
 
     #[test]
     fn debug_shows_no_key_material() {
-        let Ok(key) = ClientAssertionKey::from_pkcs8_der(&ec_der(), Algorithm::ES256, "kid-1")
-        else {
-            panic!("key")
-        };
+        let key =
+            ClientAssertionKey::from_pkcs8_der(&ec_der(), Algorithm::ES256, "kid-1").expect("key");
         let d = format!("{key:?}");
         assert!(d.contains("ES256") && d.contains("kid-1"), "{d}");
         assert_eq!(key.kid(), "kid-1");

@@ -165,9 +165,7 @@ mod tests {
     use super::*;
 
     fn basic(id: &str, secret: &str) -> String {
-        let Ok(v) = basic_authorization(id, secret) else {
-            panic!("header")
-        };
+        let v = basic_authorization(id, secret).expect("header");
         assert!(v.is_sensitive());
         v.to_str().unwrap_or_default().to_owned()
     }
@@ -188,14 +186,14 @@ mod tests {
         let auth = ClientAuth::client_secret_post("s3cr3t");
         assert_eq!(auth.method(), "client_secret_post");
         assert!(auth.sends_client_id());
-        let Ok(applied) = auth.apply(
-            "cid",
-            "https://i/",
-            "https://i/oauth/token",
-            UnixTime::from_secs(1),
-        ) else {
-            panic!("apply")
-        };
+        let applied = auth
+            .apply(
+                "cid",
+                "https://i/",
+                "https://i/oauth/token",
+                UnixTime::from_secs(1),
+            )
+            .expect("apply");
         assert!(applied.authorization.is_none());
         assert_eq!(
             applied.fields,
@@ -211,10 +209,9 @@ mod tests {
         let auth = ClientAuth::client_secret_basic("s");
         assert_eq!(auth.method(), "client_secret_basic");
         assert!(!auth.sends_client_id());
-        let Ok(applied) = auth.apply("cid", "https://i/", "https://i/t", UnixTime::from_secs(1))
-        else {
-            panic!("apply")
-        };
+        let applied = auth
+            .apply("cid", "https://i/", "https://i/t", UnixTime::from_secs(1))
+            .expect("apply");
         assert!(applied.fields.is_empty());
         assert_eq!(
             applied.authorization.as_ref().and_then(|v| v.to_str().ok()),

@@ -203,10 +203,7 @@ mod tests {
     use super::*;
 
     fn field(o: ExchangeOptions) -> &'static str {
-        match o.build() {
-            Ok(e) => panic!("accepted {e:?}"),
-            Err(e) => e.field(),
-        }
+        o.build().expect_err("accepted").field()
     }
 
     #[test]
@@ -260,24 +257,22 @@ mod tests {
 
     #[test]
     fn credentials_need_both_parts() {
-        let Ok(e) = ExchangeOptions {
+        let e = ExchangeOptions {
             client_id: Some("c".into()),
             ..Default::default()
         }
-        .build() else {
-            panic!("build")
-        };
+        .build()
+        .expect("build");
         assert!(e.credentials().is_none());
         assert_eq!(e.timeout, DEFAULT_EXCHANGE_TIMEOUT);
-        let Ok(e) = ExchangeOptions {
+        let e = ExchangeOptions {
             client_id: Some("c".into()),
             auth: Some(ClientAuth::client_secret_basic("s")),
             token_endpoint: Some("http://127.0.0.1:9/oauth/token".into()),
             ..Default::default()
         }
-        .build() else {
-            panic!("build")
-        };
+        .build()
+        .expect("build");
         assert_eq!(
             e.credentials().map(|(id, a)| (id, a.method())),
             Some(("c", "client_secret_basic"))

@@ -272,10 +272,7 @@ mod tests {
     const NOW: UnixTime = UnixTime::from_secs(1_000_000);
 
     fn ok(body: &str) -> Parsed {
-        match parse_success(body.as_bytes(), NOW) {
-            Ok(p) => p,
-            Err(e) => panic!("{body}: {e}"),
-        }
+        parse_success(body.as_bytes(), NOW).unwrap_or_else(|e| panic!("{body}: {e}"))
     }
 
     fn err(body: &str) -> ExchangeErrorKind {

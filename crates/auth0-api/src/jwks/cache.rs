@@ -587,12 +587,8 @@ mod tests {
     }
 
     fn cache(jwks_uri: &str, clock: &Arc<ManualClock>) -> Arc<KeyCache> {
-        let Ok(issuer) = Issuer::parse("https://issuer.example/") else {
-            panic!("issuer")
-        };
-        let Ok(uri) = Url::parse(jwks_uri) else {
-            panic!("{jwks_uri}")
-        };
+        let issuer = Issuer::parse("https://issuer.example/").expect("issuer");
+        let uri = Url::parse(jwks_uri).expect(jwks_uri);
         let settings = KeySettings {
             fetcher: Fetcher::new(
                 std::sync::Arc::new(
@@ -706,9 +702,9 @@ mod tests {
     fn a_fetch_dropped_by_a_stopped_runtime_does_not_leave_the_cache_waiting() {
         let clock = Arc::new(ManualClock(AtomicU64::new(1_700_000_000_000)));
         let keys = cache("https://issuer.example/jwks", &clock);
-        let Ok(rt) = tokio::runtime::Builder::new_current_thread().build() else {
-            panic!("runtime")
-        };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
         let handle = rt.handle().clone();
         drop(rt);
         let _entered = handle.enter();

@@ -120,24 +120,15 @@ fn auth0(issuer: &TestIssuer) -> Both {
 }
 
 fn build(b: Setup) -> Both {
-    match b.build() {
-        Ok(a) => a,
-        Err(e) => panic!("build: {e}"),
-    }
+    b.build().expect("build")
 }
 
 fn ok<T>(r: Result<T, ExchangeError>) -> T {
-    match r {
-        Ok(t) => t,
-        Err(e) => panic!("exchange failed: {e} ({e:?})"),
-    }
+    r.unwrap_or_else(|e| panic!("exchange failed: {e} ({e:?})"))
 }
 
 fn err<T: std::fmt::Debug>(r: Result<T, ExchangeError>) -> ExchangeError {
-    match r {
-        Ok(t) => panic!("exchange succeeded: {t:?}"),
-        Err(e) => e,
-    }
+    r.expect_err("exchange succeeded")
 }
 
 fn only_request(issuer: &TestIssuer) -> auth0_api_testing::RecordedRequest {
@@ -452,22 +443,16 @@ fn pem(der: &[u8]) -> String {
 #[tokio::test]
 async fn private_key_jwt_es256() {
     let issuer = issuer().await;
-    let Ok(pkcs8) = EcdsaKeyPair::generate_pkcs8(
+    let pkcs8 = EcdsaKeyPair::generate_pkcs8(
         &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
         &SystemRandom::new(),
-    ) else {
-        panic!("keygen")
-    };
-    let Ok(pair) =
+    )
+    .expect("keygen");
+    let pair =
         EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref())
-    else {
-        panic!("pair")
-    };
-    let Ok(key) =
-        ClientAssertionKey::from_pkcs8_pem(&pem(pkcs8.as_ref()), Algorithm::ES256, "key-1")
-    else {
-        panic!("key")
-    };
+            .expect("pair");
+    let key = ClientAssertionKey::from_pkcs8_pem(&pem(pkcs8.as_ref()), Algorithm::ES256, "key-1")
+        .expect("key");
     let auth0 = build(builder(&issuer).client_auth(ClientAuth::private_key_jwt(key.clone())));
     ok(auth0
         .get_token_by_exchange_profile(ExchangeProfileRequest::new("st", "urn:t"))
@@ -519,13 +504,9 @@ async fn private_key_jwt_es256() {
 #[tokio::test]
 async fn private_key_jwt_rsa() {
     let issuer = issuer().await;
-    let Ok(pair) = RsaKeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048) else {
-        panic!("keygen")
-    };
-    let Ok(der) = aws_lc_rs::encoding::AsDer::<aws_lc_rs::encoding::Pkcs8V1Der<'_>>::as_der(&pair)
-    else {
-        panic!("der")
-    };
+    let pair = RsaKeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).expect("keygen");
+    let der = aws_lc_rs::encoding::AsDer::<aws_lc_rs::encoding::Pkcs8V1Der<'_>>::as_der(&pair)
+        .expect("der");
     for (alg, verify, name) in [
         (
             Algorithm::RS256,
@@ -539,9 +520,7 @@ async fn private_key_jwt_rsa() {
         ),
     ] {
         issuer.clear_token_requests();
-        let Ok(key) = ClientAssertionKey::from_pkcs8_der(der.as_ref(), alg, "key-1") else {
-            panic!("key")
-        };
+        let key = ClientAssertionKey::from_pkcs8_der(der.as_ref(), alg, "key-1").expect("key");
         let auth0 = build(builder(&issuer).client_auth(ClientAuth::private_key_jwt(key)));
         ok(auth0
             .get_token_on_behalf_of(OnBehalfOfRequest::new("at", "https://b"))
@@ -741,12 +720,8 @@ async fn hanging_token_endpoint_times_out() {
 #[tokio::test]
 async fn closed_port_is_a_network_error() {
     let port = {
-        let Ok(listener) = std::net::TcpListener::bind("127.0.0.1:0") else {
-            panic!("bind")
-        };
-        let Ok(addr) = listener.local_addr() else {
-            panic!("addr")
-        };
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
         addr.port()
     };
     let issuer = issuer().await;
@@ -997,10 +972,7 @@ async fn one_discovery_serves_verification_and_exchanges() {
     let issuer = issuer().await;
     let auth0 = auth0(&issuer);
     let token = issuer.token().sub("user-1").sign();
-    let claims = match auth0.verify_access_token(&token).await {
-        Ok(c) => c,
-        Err(e) => panic!("verify: {e}"),
-    };
+    let claims = auth0.verify_access_token(&token).await.expect("verify");
     assert_eq!(claims.sub(), Some("user-1"));
     ok(auth0
         .get_access_token_for_connection(ConnectionTokenRequest::new("github", &token))
@@ -1052,12 +1024,7 @@ async fn act_helpers_on_verified_tokens() {
     let auth0 = auth0(&issuer);
     let verify = |token: String| {
         let auth0 = auth0.auth0.clone();
-        async move {
-            match auth0.verify_access_token(&token).await {
-                Ok(c) => c,
-                Err(e) => panic!("verify: {e}"),
-            }
-        }
+        async move { auth0.verify_access_token(&token).await.expect("verify") }
     };
 
     let delegated = verify(
