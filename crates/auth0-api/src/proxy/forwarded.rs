@@ -232,21 +232,23 @@ pub(crate) fn fuzz_forwarded(headers: &HeaderMap) -> bool {
     forwarded(headers).is_some() || reported(headers).host.is_some()
 }
 
+/// Headers from `(name, value)` pairs, for the proxy module's tests.
+#[cfg(test)]
+pub(super) fn test_headers(pairs: &[(&str, &str)]) -> HeaderMap {
+    let mut h = HeaderMap::new();
+    for (name, value) in pairs {
+        h.append(
+            HeaderName::from_bytes(name.as_bytes()).expect("test header name"),
+            http::HeaderValue::from_str(value).expect("test header value"),
+        );
+    }
+    h
+}
+
 #[cfg(test)]
 mod tests {
+    use super::test_headers as headers;
     use super::*;
-    use http::HeaderValue;
-
-    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        for (name, value) in pairs {
-            h.append(
-                HeaderName::from_bytes(name.as_bytes()).expect("test header name"),
-                HeaderValue::from_str(value).expect("test header value"),
-            );
-        }
-        h
-    }
 
     #[test]
     fn forwarded_syntax() {

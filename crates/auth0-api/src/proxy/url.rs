@@ -135,19 +135,9 @@ fn parse_public_url(s: &str) -> Result<Box<str>, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http::{HeaderName, HeaderValue, Method};
+    use crate::proxy::forwarded::test_headers as headers;
+    use http::Method;
     use std::net::IpAddr;
-
-    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        for (name, value) in pairs {
-            h.append(
-                HeaderName::from_bytes(name.as_bytes()).expect("test header name"),
-                HeaderValue::from_str(value).expect("test header value"),
-            );
-        }
-        h
-    }
 
     fn policy(trusted: bool) -> UrlPolicy {
         UrlPolicy::new(TrustProxy::from(trusted), None).expect("policy")
