@@ -3,15 +3,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use url::Url;
-
 use crate::challenge::{Challenges, is_challenge_safe};
 use crate::claims::VerifierId;
 use crate::config::{ConfigError, ConfigErrorKind};
 use crate::domains::{DomainsResolver, parse_allowed};
 use crate::dpop::{DpopMode, DpopOptions, NonceConfig};
 use crate::http::{HttpClient, ReqwestClient};
-use crate::issuer::{Issuer, check_url, url_error_kind};
+use crate::issuer::{Issuer, configured_url};
 use crate::jwk::{AlgSet, Algorithm};
 use crate::jwks::{Allowed, CachePolicy, Fetcher, KeyCache, KeySettings, KeySource};
 use crate::proxy::{TrustProxy, UrlPolicy};
@@ -310,7 +308,11 @@ impl Auth0Builder {
         let rules = self.rules.build()?;
         let algs = algorithms(self.algorithms.as_deref())?;
         let realm = realm(&self.realm)?;
-        let jwks_uri = self.jwks_uri.as_deref().map(fixed_jwks_uri).transpose()?;
+        let jwks_uri = self
+            .jwks_uri
+            .as_deref()
+            .map(|s| configured_url("jwks_uri", s))
+            .transpose()?;
         let urls = UrlPolicy::new(self.trust_proxy, self.public_url.as_deref())?;
         if self.max_token_bytes < 64 {
             return Err(ConfigError::new(
@@ -475,18 +477,4 @@ fn realm(realm: &str) -> Result<&str, ConfigError> {
         ));
     }
     Ok(realm)
-}
-
-fn fixed_jwks_uri(s: &str) -> Result<Url, ConfigError> {
-    let url = Url::parse(s).map_err(|_| {
-        ConfigError::new(
-            "jwks_uri",
-            ConfigErrorKind::Malformed,
-            "not an absolute URL",
-        )
-        .with_value(s)
-    })?;
-    check_url(&url)
-        .map_err(|why| ConfigError::new("jwks_uri", url_error_kind(&url), why).with_value(s))?;
-    Ok(url)
 }

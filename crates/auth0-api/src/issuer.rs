@@ -25,8 +25,19 @@ pub(crate) fn check_url(url: &Url) -> Result<(), &'static str> {
     }
 }
 
+/// A fetchable URL given in the configuration as `field` (a JWKS or token endpoint): an
+/// absolute URL that passes [`check_url`].
+pub(crate) fn configured_url(field: &'static str, s: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(s).map_err(|_| {
+        ConfigError::new(field, ConfigErrorKind::Malformed, "not an absolute URL").with_value(s)
+    })?;
+    check_url(&url)
+        .map_err(|why| ConfigError::new(field, url_error_kind(&url), why).with_value(s))?;
+    Ok(url)
+}
+
 /// The kind of a [`check_url`] refusal.
-pub(crate) fn url_error_kind(url: &Url) -> ConfigErrorKind {
+fn url_error_kind(url: &Url) -> ConfigErrorKind {
     if url.scheme() == "http" {
         ConfigErrorKind::Insecure
     } else if url.scheme() == "https" {

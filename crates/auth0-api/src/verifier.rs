@@ -4,6 +4,7 @@
 //! proof, which URL. Token checks live in `token` and `rules`, proof checks in `dpop`, the
 //! request URL in `proxy`.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -201,27 +202,19 @@ impl Auth0 {
         }
         // The URL is worked out only when a proof or a domains resolver needs it.
         let needs_url = scheme == Scheme::Dpop || inner.tokens.keys.has_resolver();
-        let computed = match (url, needs_url) {
-            (UrlSource::Request(ctx), true) => Some(
-                inner
-                    .urls
-                    .request_url(&ctx)
-                    .map_err(|e| e.with_scheme(scheme)),
-            ),
-            _ => None,
-        };
-        let known = match url {
-            UrlSource::Known(u) => Some(u),
+        let url: Option<Cow<'_, str>> = match url {
+            UrlSource::Known(u) => Some(Cow::Borrowed(u)),
+            UrlSource::Request(ctx) if needs_url => match inner.urls.request_url(&ctx) {
+                Ok(u) => Some(Cow::Owned(u)),
+                // A DPoP request with a bad `Host` is malformed before anything else is
+                // checked; a resolver of a Bearer request is told no URL.
+                Err(e) if scheme == Scheme::Dpop => return Err(e.with_scheme(scheme)),
+                Err(_) => None,
+            },
             UrlSource::Request(_) => None,
         };
-        // A DPoP request with a bad `Host` is malformed before anything else is checked.
-        let computed = match computed {
-            Some(Err(e)) if scheme == Scheme::Dpop => return Err(e),
-            Some(Ok(u)) => Some(u),
-            _ => None,
-        };
         let request = Some(RequestInfo {
-            url: known.or(computed.as_deref()),
+            url: url.as_deref(),
             headers,
         });
         match scheme {
@@ -240,7 +233,7 @@ impl Auth0 {
                 Ok(claims.with_scheme(scheme))
             }
             Scheme::Dpop => {
-                let Some(htu) = known.or(computed.as_deref()) else {
+                let Some(htu) = url.as_deref() else {
                     return Err(Error::new(ErrorKind::InvalidHost).with_scheme(scheme));
                 };
                 let proof =

@@ -9,7 +9,7 @@ use url::Url;
 use super::client_auth::ClientAuth;
 use super::secret::ClientSecret;
 use crate::config::{ConfigError, ConfigErrorKind};
-use crate::issuer::{check_url, url_error_kind};
+use crate::issuer::configured_url;
 use crate::verifier::Auth0;
 
 /// Default timeout of a token request.
@@ -80,23 +80,11 @@ impl ExchangeOptions {
                 "must be positive",
             ));
         }
-        let token_endpoint = match self.token_endpoint {
-            None => None,
-            Some(s) => {
-                let url = Url::parse(&s).map_err(|_| {
-                    ConfigError::new(
-                        "token_endpoint",
-                        ConfigErrorKind::Malformed,
-                        "not an absolute URL",
-                    )
-                    .with_value(&s)
-                })?;
-                check_url(&url).map_err(|why| {
-                    ConfigError::new("token_endpoint", url_error_kind(&url), why).with_value(&s)
-                })?;
-                Some(url)
-            }
-        };
+        let token_endpoint = self
+            .token_endpoint
+            .as_deref()
+            .map(|s| configured_url("token_endpoint", s))
+            .transpose()?;
         Ok(Exchange {
             client_id: client_id.map(String::into_boxed_str),
             auth: self.auth,
