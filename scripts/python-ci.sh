@@ -24,6 +24,11 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 "$VENV/bin/ruff" check bindings/python
 "$VENV/bin/ruff" format --check bindings/python
 
+# The parity test runs the Rust quickstart next to the Python one (usually already built by
+# `cargo test --workspace`).
+cargo build -q -p auth0-axum-api --example quickstart
+export AUTH0_RS_QUICKSTART="$CARGO_TARGET_DIR/debug/examples/quickstart"
+
 # Run from outside the source tree so `import auth0_rs` resolves to the installed package.
 cd bindings/python
 set +e
