@@ -5,6 +5,7 @@
 //! when the core waits on the network does it return an awaitable on the shared tokio
 //! runtime. The GIL is released while Rust works in both cases.
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::net::IpAddr;
 use std::pin::Pin;
@@ -492,11 +493,11 @@ fn method_from(obj: &Bound<'_, PyAny>) -> PyResult<Method> {
     Method::from_bytes(&raw).map_err(|_| PyValueError::new_err("invalid HTTP method"))
 }
 
-fn text_or_bytes(obj: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+fn text_or_bytes<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<Cow<'a, [u8]>> {
     if let Ok(b) = obj.cast::<PyBytes>() {
-        return Ok(b.as_bytes().to_vec());
+        return Ok(Cow::Borrowed(b.as_bytes()));
     }
-    Ok(obj.extract::<String>()?.into_bytes())
+    Ok(Cow::Owned(obj.extract::<String>()?.into_bytes()))
 }
 
 /// The request target: origin-form path (the core takes the host from `Host`); for an
@@ -526,21 +527,21 @@ fn request_uri(scheme: &str, path: &[u8], headers: &HeaderMap) -> Uri {
 /// Headers from ASGI raw pairs (`[(b"name", b"value"), ...]`) or a mapping of str to str.
 fn header_map(obj: &Bound<'_, PyAny>) -> PyResult<HeaderMap> {
     let mut map = HeaderMap::new();
-    let mut add = |name: &[u8], value: &[u8]| {
-        if let (Ok(n), Ok(v)) = (HeaderName::from_bytes(name), HeaderValue::from_bytes(value)) {
-            map.append(n, v);
-        }
-    };
     if let Ok(d) = obj.cast::<PyDict>() {
         for (k, v) in d.iter() {
-            add(&text_or_bytes(&k)?, &text_or_bytes(&v)?);
+            append(&mut map, &k, &v)?;
         }
         return Ok(map);
     }
-    if obj.hasattr("raw")? && !obj.is_instance_of::<PyList>() {
+    // ASGI's raw pairs come first: `hasattr` on a list raises (and formats) an
+    // AttributeError, which costs more than the rest of a cached verification.
+    if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        return pairs_into(obj, map);
+    }
+    if obj.hasattr("raw")? {
         return header_map(&obj.getattr("raw")?);
     }
-    if obj.hasattr("items")? && !obj.is_instance_of::<PyList>() {
+    if obj.hasattr("items")? {
         return header_map(
             &obj.call_method0("items")?
                 .try_iter()?
@@ -549,10 +550,26 @@ fn header_map(obj: &Bound<'_, PyAny>) -> PyResult<HeaderMap> {
                 .into_any(),
         );
     }
+    pairs_into(obj, map)
+}
+
+/// Appends one header to `map`; a name or value that is not valid HTTP is dropped.
+fn append(map: &mut HeaderMap, name: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+    if let (Ok(n), Ok(v)) = (
+        HeaderName::from_bytes(&text_or_bytes(name)?),
+        HeaderValue::from_bytes(&text_or_bytes(value)?),
+    ) {
+        map.append(n, v);
+    }
+    Ok(())
+}
+
+/// Appends an iterable of `(name, value)` pairs to `map`, dropping invalid ones.
+fn pairs_into(obj: &Bound<'_, PyAny>, mut map: HeaderMap) -> PyResult<HeaderMap> {
     for item in obj.try_iter()? {
         let item = item?;
         let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item.extract()?;
-        add(&text_or_bytes(&k)?, &text_or_bytes(&v)?);
+        append(&mut map, &k, &v)?;
     }
     Ok(map)
 }

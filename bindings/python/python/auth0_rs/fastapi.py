@@ -87,7 +87,14 @@ class Auth0FastAPI:
         """The verifier for this app's ``app.state.trust_proxy`` (as ``auth0-fastapi-api``
         reads it: any truthy value trusts every peer; a list of CIDRs trusts those)."""
         try:
-            trust = getattr(request.app.state, "trust_proxy", None)
+            state = request.app.state
+            # Starlette keeps `app.state` in a dict: reading it directly avoids the
+            # AttributeError `getattr` raises (and formats) on every request otherwise.
+            values = getattr(state, "_state", None)
+            if isinstance(values, dict):
+                trust = values.get("trust_proxy")
+            else:
+                trust = getattr(state, "trust_proxy", None)
         except Exception:
             trust = None
         if not trust:
