@@ -120,6 +120,11 @@ impl Auth0Builder {
     }
 
     /// How far in the future a DPoP proof's `iat` may be (clock skew). Default 30 s.
+    ///
+    /// It is also the clock difference a fleet tolerates: a proof's `jti` is remembered
+    /// until `iat + offset + leeway + 1 s`, so instances sharing one replay store whose
+    /// clocks differ by at most the leeway all refuse a replay for as long as any of them
+    /// would accept the proof's `iat`.
     pub fn dpop_iat_leeway(mut self, leeway: Duration) -> Self {
         self.dpop.iat_leeway = leeway;
         self
