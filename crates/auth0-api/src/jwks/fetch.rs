@@ -42,6 +42,9 @@ pub enum FetchError {
     TooManyKeys,
     /// The fetch task ended abnormally.
     Aborted,
+    /// No fetch was made: the cap on key fetches per second is reached, or the issuer's keys
+    /// were loaded within the unknown-`kid` cooldown by a cache that has since been evicted.
+    RateLimited,
 }
 
 impl fmt::Display for FetchError {
@@ -60,6 +63,7 @@ impl fmt::Display for FetchError {
             FetchError::NoUsableKeys => f.write_str("no usable signing key in the JWKS"),
             FetchError::TooManyKeys => f.write_str("the JWKS has more keys than the limit"),
             FetchError::Aborted => f.write_str("fetch aborted"),
+            FetchError::RateLimited => f.write_str("too many key fetches; not fetched now"),
         }
     }
 }
