@@ -12,6 +12,8 @@ mod dpop;
 mod exchange;
 mod keys;
 mod mcd;
+mod raw_server;
+mod redirects;
 mod replay;
 mod request;
 mod verify;
