@@ -10,6 +10,7 @@ mod common;
 mod config;
 mod dpop;
 mod exchange;
+mod faults;
 mod keys;
 mod mcd;
 mod raw_server;
