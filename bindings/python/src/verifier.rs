@@ -161,9 +161,10 @@ impl ScopeCheck {
                 "scopes must be non-empty strings without whitespace",
             ));
         }
-        Ok(Self {
-            req: Requirements::new().scopes(scopes),
-        })
+        let req = Requirements::new()
+            .scopes(scopes)
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        Ok(Self { req })
     }
 }
 

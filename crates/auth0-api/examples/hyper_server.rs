@@ -16,7 +16,7 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 
-use auth0_api::{Auth0, DPOP_NONCE, RequestContext, Requirements, TrustProxy};
+use auth0_api::{Auth0, ConfigError, DPOP_NONCE, RequestContext, Requirements, TrustProxy};
 use bytes::Bytes;
 use http::header::CONTENT_TYPE;
 use http::{HeaderValue, Request, Response, StatusCode};
@@ -28,9 +28,28 @@ use tokio::net::TcpListener;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+/// What the protected routes require, built once at startup: a malformed scope is a
+/// [`ConfigError`] there, never a surprise on a request.
+#[derive(Clone, Debug)]
+pub struct Routes {
+    protected: Requirements,
+    data: Requirements,
+}
+
+impl Routes {
+    /// The requirements of `/protected` (a valid token) and `/data` (scope `read:data`).
+    pub fn new() -> Result<Self, ConfigError> {
+        Ok(Self {
+            protected: Requirements::new(),
+            data: Requirements::new().scopes(["read:data"])?,
+        })
+    }
+}
+
 /// Answers one request: `/public` without auth, the rest after [`Auth0::verify`].
 pub async fn handle(
     auth0: &Auth0,
+    routes: &Routes,
     peer: SocketAddr,
     request: Request<Incoming>,
 ) -> Response<Full<Bytes>> {
@@ -40,8 +59,8 @@ pub async fn handle(
         return json(StatusCode::OK, r#"{"message":"public"}"#.to_owned());
     }
     let required = match path.as_str() {
-        "/protected" => Requirements::new(),
-        "/data" => Requirements::new().scopes(["read:data"]),
+        "/protected" => &routes.protected,
+        "/data" => &routes.data,
         _ => return json(StatusCode::NOT_FOUND, r#"{"error":"not_found"}"#.to_owned()),
     };
     // The core works out the URL the client used (for DPoP `htu`) from the configured
@@ -76,16 +95,18 @@ fn json(status: StatusCode, body: String) -> Response<Full<Bytes>> {
 }
 
 /// Serves `auth0`-protected routes on `listener` until the task is dropped.
-pub async fn serve(listener: TcpListener, auth0: Auth0) {
+pub async fn serve(listener: TcpListener, auth0: Auth0, routes: Routes) {
     loop {
         let Ok((stream, peer)) = listener.accept().await else {
             continue;
         };
         let auth0 = auth0.clone();
+        let routes = routes.clone();
         tokio::spawn(async move {
             let service = service_fn(move |request| {
                 let auth0 = auth0.clone();
-                async move { Ok::<_, Infallible>(handle(&auth0, peer, request).await) }
+                let routes = routes.clone();
+                async move { Ok::<_, Infallible>(handle(&auth0, &routes, peer, request).await) }
             });
             let _ = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
@@ -125,6 +146,7 @@ async fn main() -> Result<(), BoxError> {
         builder = builder.public_url(url);
     }
     let auth0 = builder.build()?;
+    let routes = Routes::new()?;
     let port = env("PORT").unwrap_or_else(|| "3000".to_owned());
     let listener = TcpListener::bind(format!("127.0.0.1:{port}")).await?;
     let addr = listener.local_addr()?;
@@ -133,6 +155,6 @@ async fn main() -> Result<(), BoxError> {
         let token = issuer.token().sub("auth0|alice").scope("read:data").sign();
         println!("curl -H 'Authorization: Bearer {token}' http://{addr}/data");
     }
-    serve(listener, auth0).await;
+    serve(listener, auth0, routes).await;
     Ok(())
 }

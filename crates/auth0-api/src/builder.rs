@@ -11,13 +11,16 @@ use crate::dpop::{DpopMode, DpopOptions, NonceConfig};
 use crate::http::{HttpClient, ReqwestClient};
 use crate::issuer::{Issuer, configured_url};
 use crate::jwk::{AlgSet, Algorithm};
-use crate::jwks::{Allowed, CachePolicy, Fetcher, KeyCache, KeySettings, KeySource};
+use crate::jwks::{Allowed, CachePolicy, FetchBudget, Fetcher, KeyCache, KeySettings, KeySource};
 use crate::proxy::{TrustProxy, UrlPolicy};
 use crate::replay::ReplayStore;
 use crate::rules::RuleOptions;
 use crate::time::{Clock, SystemClock};
 use crate::token::{TokenCache, TokenVerifier};
 use crate::verifier::Auth0;
+
+/// Default cap on key fetches per second, for all issuers together.
+const DEFAULT_KEY_FETCHES_PER_SECOND: u32 = 20;
 
 /// Configures an [`Auth0`] verifier. Start from [`Auth0::builder`].
 ///
@@ -45,6 +48,7 @@ pub struct Auth0Builder {
     domains: Option<Vec<String>>,
     resolver: Option<Arc<dyn DomainsResolver>>,
     max_issuers: u64,
+    max_key_fetches_per_second: u32,
 }
 
 impl Default for Auth0Builder {
@@ -68,6 +72,7 @@ impl Default for Auth0Builder {
             domains: None,
             resolver: None,
             max_issuers: 100,
+            max_key_fetches_per_second: DEFAULT_KEY_FETCHES_PER_SECOND,
         }
     }
 }
@@ -120,6 +125,11 @@ impl Auth0Builder {
     }
 
     /// How far in the future a DPoP proof's `iat` may be (clock skew). Default 30 s.
+    ///
+    /// It is also the clock difference a fleet tolerates: a proof's `jti` is remembered
+    /// until `iat + offset + leeway + 1 s`, so instances sharing one replay store whose
+    /// clocks differ by at most the leeway all refuse a replay for as long as any of them
+    /// would accept the proof's `iat`.
     pub fn dpop_iat_leeway(mut self, leeway: Duration) -> Self {
         self.dpop.iat_leeway = leeway;
         self
@@ -292,11 +302,39 @@ impl Auth0Builder {
         self
     }
 
-    /// With multiple custom domains, the most issuers whose keys are cached at once.
-    /// Beyond it, the cache evicts by a TinyLFU policy (issuers seen rarely go first), not
-    /// strictly least recently used. Default 100.
+    /// With a [`domains_resolver`](Self::domains_resolver), the most issuers whose keys are
+    /// cached at once. Default 100. (The issuers of a fixed [`domains`](Self::domains) list
+    /// are all cached for the life of the verifier, whatever this says.)
+    ///
+    /// The cache is TinyLFU (moka): when it is full, a new issuer is admitted only if it has
+    /// been asked for more often, by an estimate of recent frequency, than the least
+    /// recently used cached issuer, which it then evicts. Issuers seen rarely (for example
+    /// in tokens rotating over many tenants) do not push out the ones in steady use.
+    ///
+    /// An issuer's fetch limits outlive its cached keys: its unknown-`kid` cooldown, its
+    /// retry delay after failed fetches, and the time its keys were last loaded are kept for
+    /// up to `16 × max_issuers` issuers (at least 1,024, about 200 bytes each). A cache
+    /// created again for an issuer whose keys were loaded within the
+    /// [`unknown_kid_cooldown`](Self::unknown_kid_cooldown) does not fetch them again until
+    /// the cooldown ends (503 with `Retry-After` meanwhile), unless a verified token still
+    /// held them, and every fetch counts against
+    /// [`max_key_fetches_per_second`](Self::max_key_fetches_per_second).
     pub fn max_issuers(mut self, n: u64) -> Self {
         self.max_issuers = n;
+        self
+    }
+
+    /// The most discovery + JWKS fetches this verifier starts per second, for all its
+    /// issuers together (a token bucket holding one second's worth). Default 20; zero is
+    /// refused.
+    ///
+    /// A fetch beyond it is not made: a request that needs keys its issuer's cache lacks is
+    /// refused with 503 and `Retry-After`, a token with an unknown `kid` with 401, and a
+    /// background refresh waits for the next request (the current keys stay in use). It
+    /// bounds what tokens naming many issuers, or random `kid`s, can make the verifier send
+    /// to issuers.
+    pub fn max_key_fetches_per_second(mut self, n: u32) -> Self {
+        self.max_key_fetches_per_second = n;
         self
     }
 
@@ -330,6 +368,13 @@ impl Auth0Builder {
             ));
         }
         cache_policy(&self.policy)?;
+        if self.max_key_fetches_per_second == 0 {
+            return Err(ConfigError::new(
+                "max_key_fetches_per_second",
+                ConfigErrorKind::OutOfRange,
+                "must be positive: with zero, keys are never fetched",
+            ));
+        }
 
         let clock: Arc<dyn Clock> = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let dpop = self.dpop.build(Arc::clone(&clock))?;
@@ -349,6 +394,7 @@ impl Auth0Builder {
             clock: Arc::clone(&clock),
             algs,
             policy: self.policy,
+            budget: Arc::new(FetchBudget::new(self.max_key_fetches_per_second)),
         };
         let primary = issuer
             .clone()

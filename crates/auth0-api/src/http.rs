@@ -6,6 +6,10 @@
 //! and never follows redirects (a redirect target was never checked for `https`, and a
 //! `307` would send the client secret again). Timeouts are applied by the caller around
 //! [`HttpClient::send`].
+//!
+//! Every response must say where it was read from ([`ResponseUrl`]); the verifier refuses
+//! one without it, or from another URL than the one it asked for, so that a client that
+//! follows redirects after all never has its answer used.
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -27,7 +31,14 @@ pub type HttpFuture<'a> =
 ///
 /// Implement it to use your own HTTP stack (a proxy, custom TLS roots, tracing). An
 /// implementation must:
-/// - never follow redirects (return the `3xx` response as it is);
+/// - never follow redirects (return the `3xx` response as it is): a redirect target was
+///   never checked for `https` or against the issuer, and a `307`/`308` sends the request
+///   body, client secret included, again to wherever it points;
+/// - put the URL the response was read from in its extensions as a [`ResponseUrl`]. The
+///   verifier refuses ([`HttpErrorKind::Redirected`]) a response without one, or from
+///   another URL than the request's: a client that follows redirects anyway never has the
+///   target's answer used (though what it sent to the target is out of the verifier's
+///   hands, hence the first rule);
 /// - stop reading and return [`HttpErrorKind::TooLarge`] as soon as the body exceeds
 ///   `max_body` bytes, whatever `Content-Length` says;
 /// - report failures to connect or read as [`HttpErrorKind::Network`] (the caller applies
@@ -50,6 +61,33 @@ pub enum HttpErrorKind {
     TooLarge,
     /// The request could not be built or sent (e.g. an unsupported URL).
     InvalidRequest,
+    /// The response came from another URL than the one requested (the client followed a
+    /// redirect), or did not say where it came from ([`ResponseUrl`]). Never used.
+    Redirected,
+}
+
+/// The URL a response was read from, which an [`HttpClient`] puts in the response's
+/// extensions. Without redirects, the request's URL.
+///
+/// ```
+/// use auth0_api::ResponseUrl;
+/// let mut response = http::Response::new(bytes::Bytes::new());
+/// response.extensions_mut().insert(ResponseUrl::new("https://issuer.example/.well-known/jwks.json"));
+/// # assert!(response.extensions().get::<ResponseUrl>().is_some());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResponseUrl(String);
+
+impl ResponseUrl {
+    /// The response was read from `url`.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self(url.into())
+    }
+
+    /// The URL.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 /// An [`HttpClient`] failure: a kind, and the underlying error for logs.
@@ -94,6 +132,9 @@ impl fmt::Display for HttpError {
             HttpErrorKind::Timeout => "request timed out",
             HttpErrorKind::TooLarge => "response body too large",
             HttpErrorKind::InvalidRequest => "request could not be sent",
+            HttpErrorKind::Redirected => {
+                "response not from the requested URL (redirect followed, or no ResponseUrl)"
+            }
         })
     }
 }
@@ -106,16 +147,36 @@ impl StdError for HttpError {
     }
 }
 
-/// Sends `request` through `client` within `timeout`.
+/// Sends `request` through `client` within `timeout`, and refuses a response that was not
+/// read from the request's URL.
 pub(crate) async fn send(
     client: &dyn HttpClient,
     request: Request<Bytes>,
     max_body: usize,
     timeout: Duration,
 ) -> Result<Response<Bytes>, HttpError> {
-    match tokio::time::timeout(timeout, client.send(request, max_body)).await {
-        Ok(result) => result,
-        Err(_) => Err(HttpError::new(HttpErrorKind::Timeout)),
+    let requested = request.uri().to_string();
+    let response = match tokio::time::timeout(timeout, client.send(request, max_body)).await {
+        Ok(result) => result?,
+        Err(_) => return Err(HttpError::new(HttpErrorKind::Timeout)),
+    };
+    let from = response.extensions().get::<ResponseUrl>();
+    if !from.is_some_and(|from| same_url(&requested, from.as_str())) {
+        tracing::warn!(
+            said_where = from.is_some(),
+            "response refused: the HTTP client followed a redirect or did not say where the response came from; an HttpClient must not follow redirects and must set ResponseUrl"
+        );
+        return Err(HttpError::new(HttpErrorKind::Redirected));
+    }
+    Ok(response)
+}
+
+/// Whether two URLs are the same once parsed (so `HOST` and `host`, or an explicit default
+/// port, do not count as a difference).
+fn same_url(a: &str, b: &str) -> bool {
+    match (url::Url::parse(a), url::Url::parse(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
     }
 }
 
@@ -149,7 +210,9 @@ impl ReqwestClient {
         if declared.is_some_and(|n| n > max_body as u64) {
             return Err(HttpError::new(HttpErrorKind::TooLarge));
         }
-        let mut builder = Response::builder().status(response.status());
+        let mut builder = Response::builder()
+            .status(response.status())
+            .extension(ResponseUrl::new(response.url().as_str()));
         if let Some(headers) = builder.headers_mut() {
             *headers = std::mem::take(response.headers_mut());
         }

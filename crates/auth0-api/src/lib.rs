@@ -20,7 +20,7 @@
 //! let (parts, _body) = request.into_parts();
 //! match auth0.verify(RequestContext::from_parts(&parts).peer(Some(peer))).await {
 //!     Ok(claims) => {
-//!         Requirements::new().scopes(["read:data"]).check(&claims)?; // 403 when missing
+//!         Requirements::new().scopes(["read:data"])?.check(&claims)?; // 403 when missing
 //!         println!("hello, {}", claims.sub().unwrap_or("?"));
 //!     }
 //!     Err(err) => {
@@ -148,7 +148,7 @@ pub use exchange::{
     ExchangedToken, IssuedToken, OnBehalfOfRequest, OnBehalfOfToken, TokenExchange,
     TokenExchangeBuilder,
 };
-pub use http::{HttpClient, HttpError, HttpErrorKind, HttpFuture};
+pub use http::{HttpClient, HttpError, HttpErrorKind, HttpFuture, ResponseUrl};
 pub use issuer::{Audience, Issuer};
 pub use jwk::{Algorithm, UnknownAlgorithm};
 pub use jwks::FetchError;

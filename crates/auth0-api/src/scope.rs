@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::claims::Claims;
+use crate::config::{ConfigError, ConfigErrorKind};
 use crate::error::Error;
 
 /// Where a requirement looks.
@@ -38,14 +39,23 @@ impl Check {
 }
 
 /// What a route requires of a verified token beyond validity: scopes and permissions,
-/// each group all-of or any-of. Empty requirements always hold.
+/// each group all-of or any-of. [`Requirements::new`] (nothing required) always holds.
+///
+/// Each group is checked when it is added: a list with no item, or an item that is not an
+/// RFC 6749 `scope-token` (empty, whitespace-only or containing a space, a control
+/// character, `"` or `\`), is a [`ConfigError`]. Such an item could never match one scope
+/// of a token (`"read write"` is two scopes), and an empty one used to be dropped without a
+/// word, leaving the route with no check at all.
 ///
 /// ```
 /// use auth0_api::Requirements;
 /// let r = Requirements::new()
-///     .scopes(["read:data"])               // all of these scopes
-///     .any_permission(["admin", "editor"]); // and at least one of these permissions
+///     .scopes(["read:data"])?                // all of these scopes
+///     .any_permission(["admin", "editor"])?; // and at least one of these permissions
 /// # let _ = r;
+/// assert!(Requirements::new().scopes([""]).is_err());
+/// assert!(Requirements::new().scopes(["read write"]).is_err());
+/// # Ok::<(), auth0_api::ConfigError>(())
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct Requirements {
@@ -58,7 +68,13 @@ impl Requirements {
         Self::default()
     }
 
-    fn push<I, S>(mut self, source: Source, any: bool, items: I) -> Self
+    fn push<I, S>(
+        mut self,
+        field: &'static str,
+        source: Source,
+        any: bool,
+        items: I,
+    ) -> Result<Self, ConfigError>
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
@@ -66,10 +82,21 @@ impl Requirements {
         let items: Arc<[Box<str>]> = items
             .into_iter()
             .map(|s| s.into().into_boxed_str())
-            .filter(|s| !s.is_empty())
             .collect();
         if items.is_empty() {
-            return self;
+            return Err(ConfigError::new(
+                field,
+                ConfigErrorKind::Empty,
+                "the list is empty: name at least one",
+            ));
+        }
+        if let Some(bad) = items.iter().find(|i| !is_scope_token(i)) {
+            return Err(ConfigError::new(
+                field,
+                ConfigErrorKind::Malformed,
+                "each item must be one non-empty scope token, without spaces, control characters, '\"' or '\\'",
+            )
+            .with_value(format_args!("{:?}", &**bad)));
         }
         let joined: Arc<str> = items.join(" ").into();
         self.checks.push(Check {
@@ -78,30 +105,43 @@ impl Requirements {
             items,
             joined,
         });
-        self
+        Ok(self)
     }
 
-    /// Requires every one of `scopes` in the `scope` claim.
-    pub fn scopes<I: IntoIterator<Item = S>, S: Into<String>>(self, scopes: I) -> Self {
-        self.push(Source::Scope, false, scopes)
+    /// Requires every one of `scopes` in the `scope` claim. An empty list or an item that
+    /// is not one scope token is a [`ConfigError`].
+    pub fn scopes<I: IntoIterator<Item = S>, S: Into<String>>(
+        self,
+        scopes: I,
+    ) -> Result<Self, ConfigError> {
+        self.push("scopes", Source::Scope, false, scopes)
     }
 
-    /// Requires at least one of `scopes` in the `scope` claim.
-    pub fn any_scope<I: IntoIterator<Item = S>, S: Into<String>>(self, scopes: I) -> Self {
-        self.push(Source::Scope, true, scopes)
+    /// Requires at least one of `scopes` in the `scope` claim. An empty list or an item
+    /// that is not one scope token is a [`ConfigError`].
+    pub fn any_scope<I: IntoIterator<Item = S>, S: Into<String>>(
+        self,
+        scopes: I,
+    ) -> Result<Self, ConfigError> {
+        self.push("any_scope", Source::Scope, true, scopes)
     }
 
-    /// Requires every one of `permissions` in the `permissions` claim.
-    pub fn permissions<I: IntoIterator<Item = S>, S: Into<String>>(self, permissions: I) -> Self {
-        self.push(Source::Permission, false, permissions)
+    /// Requires every one of `permissions` in the `permissions` claim. An empty list or an
+    /// item that is not one scope token is a [`ConfigError`].
+    pub fn permissions<I: IntoIterator<Item = S>, S: Into<String>>(
+        self,
+        permissions: I,
+    ) -> Result<Self, ConfigError> {
+        self.push("permissions", Source::Permission, false, permissions)
     }
 
-    /// Requires at least one of `permissions` in the `permissions` claim.
+    /// Requires at least one of `permissions` in the `permissions` claim. An empty list or
+    /// an item that is not one scope token is a [`ConfigError`].
     pub fn any_permission<I: IntoIterator<Item = S>, S: Into<String>>(
         self,
         permissions: I,
-    ) -> Self {
-        self.push(Source::Permission, true, permissions)
+    ) -> Result<Self, ConfigError> {
+        self.push("any_permission", Source::Permission, true, permissions)
     }
 
     /// Whether there is nothing to check.
@@ -126,6 +166,14 @@ impl Requirements {
     }
 }
 
+/// RFC 6749 §3.3: `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )`.
+fn is_scope_token(item: &str) -> bool {
+    !item.is_empty()
+        && item
+            .bytes()
+            .all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,28 +192,86 @@ mod tests {
         let c = claims(json!({"exp":1,"scope":"a b","permissions":["p1"]}));
         let ok = |r: Requirements| r.check(&c).is_ok();
         assert!(ok(Requirements::new()));
-        assert!(ok(Requirements::new().scopes(["a", "b"])));
-        assert!(!ok(Requirements::new().scopes(["a", "c"])));
-        assert!(ok(Requirements::new().any_scope(["c", "b"])));
-        assert!(!ok(Requirements::new().any_scope(["c", "d"])));
-        assert!(ok(Requirements::new().permissions(["p1"])));
+        assert!(ok(Requirements::new().scopes(["a", "b"]).unwrap()));
+        assert!(!ok(Requirements::new().scopes(["a", "c"]).unwrap()));
+        assert!(ok(Requirements::new().any_scope(["c", "b"]).unwrap()));
+        assert!(!ok(Requirements::new().any_scope(["c", "d"]).unwrap()));
+        assert!(ok(Requirements::new().permissions(["p1"]).unwrap()));
         assert!(
-            !ok(Requirements::new().permissions(["a"])),
+            !ok(Requirements::new().permissions(["a"]).unwrap()),
             "scopes are not permissions"
         );
         assert!(
-            !ok(Requirements::new().scopes(["p1"])),
+            !ok(Requirements::new().scopes(["p1"]).unwrap()),
             "permissions are not scopes"
         );
-        assert!(ok(Requirements::new().any_permission(["x", "p1"])));
-        assert!(!ok(Requirements::new().scopes(["a"]).permissions(["p2"])));
-        assert!(ok(Requirements::new().scopes(Vec::<String>::new())));
+        assert!(ok(Requirements::new().any_permission(["x", "p1"]).unwrap()));
+        assert!(!ok(Requirements::new()
+            .scopes(["a"])
+            .unwrap()
+            .permissions(["p2"])
+            .unwrap()));
+    }
+
+    /// An empty list, or an item that is not exactly one scope token, is refused when the
+    /// requirement is built; before, empty items were dropped, and `[""]` required nothing.
+    #[test]
+    fn malformed_items_and_empty_lists_are_config_errors() {
+        type Add = fn(Requirements, Vec<&'static str>) -> Result<Requirements, ConfigError>;
+        let adders: [(&str, Add); 4] = [
+            ("scopes", |r, v| r.scopes(v)),
+            ("any_scope", |r, v| r.any_scope(v)),
+            ("permissions", |r, v| r.permissions(v)),
+            ("any_permission", |r, v| r.any_permission(v)),
+        ];
+        for (field, add) in adders {
+            let e = add(Requirements::new(), vec![]).expect_err("empty list");
+            assert_eq!((e.field(), e.kind()), (field, ConfigErrorKind::Empty));
+            for bad in [
+                "",
+                " ",
+                "\t",
+                "read write",
+                " read",
+                "read ",
+                "a\nb",
+                "say\"hi",
+                "back\\slash",
+                "caf\u{e9}",
+                "\u{7f}",
+            ] {
+                let e = add(Requirements::new(), vec!["ok:scope", bad]).expect_err(bad);
+                assert_eq!(
+                    (e.field(), e.kind()),
+                    (field, ConfigErrorKind::Malformed),
+                    "{bad:?}"
+                );
+                assert!(e.to_string().contains(field), "{e}");
+            }
+            assert!(
+                add(
+                    Requirements::new(),
+                    vec!["read:data", "a-b_c.d/e~!#$%&'()*+,;<=>?@[]^`{|}"]
+                )
+                .is_ok()
+            );
+        }
+        // `[""]` no longer means "no check": nothing malformed ever reaches `check`.
+        let c = claims(json!({"exp":1,"scope":"a"}));
+        assert!(Requirements::new().scopes([""]).is_err());
+        assert!(Requirements::new().check(&c).is_ok());
     }
 
     #[test]
     fn substring_is_not_a_match() {
         let c = claims(json!({"exp":1,"scope":"read:data-all"}));
-        assert!(Requirements::new().scopes(["read:data"]).check(&c).is_err());
+        assert!(
+            Requirements::new()
+                .scopes(["read:data"])
+                .unwrap()
+                .check(&c)
+                .is_err()
+        );
     }
 
     #[test]
@@ -173,7 +279,9 @@ mod tests {
         let c = claims(json!({"exp":1,"scope":"a"}));
         let err = Requirements::new()
             .scopes(["a"])
+            .unwrap()
             .scopes(["b", "c"])
+            .unwrap()
             .check(&c)
             .expect_err("must fail");
         assert_eq!(err.kind(), ErrorKind::InsufficientScope);
@@ -184,7 +292,19 @@ mod tests {
     #[test]
     fn no_scope_claim_fails() {
         let c = claims(json!({"exp":1}));
-        assert!(Requirements::new().scopes(["a"]).check(&c).is_err());
-        assert!(Requirements::new().any_permission(["a"]).check(&c).is_err());
+        assert!(
+            Requirements::new()
+                .scopes(["a"])
+                .unwrap()
+                .check(&c)
+                .is_err()
+        );
+        assert!(
+            Requirements::new()
+                .any_permission(["a"])
+                .unwrap()
+                .check(&c)
+                .is_err()
+        );
     }
 }

@@ -69,7 +69,7 @@ async fn main() -> Result<(), BoxError> {
             get(|| async { "ok" }).route_layer(
                 auth0
                     .require_auth()
-                    .scopes(["read:data"])
+                    .scopes(["read:data"])?
                     .on_rejection(move |err: &Error| problem(&for_rejection, err)),
             ),
         )

@@ -135,8 +135,8 @@ async fn run() -> Result<(), BoxError> {
         .route(
             "/data",
             get(read_data)
-                .route_layer(auth0.require_auth().scopes(["read:data"]))
-                .merge(post(write_data).route_layer(auth0.require_auth().scopes(["write:data"]))),
+                .route_layer(auth0.require_auth().scopes(["read:data"])?)
+                .merge(post(write_data).route_layer(auth0.require_auth().scopes(["write:data"])?)),
         )
         .with_state(auth0.clone())
         // The `Claims` extractor on `/protected` leaves the next DPoP nonce here.

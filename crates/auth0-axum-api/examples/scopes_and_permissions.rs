@@ -8,7 +8,7 @@
 #![allow(clippy::print_stdout)]
 
 use auth0_api_testing::TestIssuer;
-use auth0_axum_api::{Auth0, Auth0Ext};
+use auth0_axum_api::{Auth0, Auth0Ext, ConfigError};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, header};
@@ -17,30 +17,35 @@ use tower::ServiceExt;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-fn app(auth0: &Auth0) -> Router {
-    Router::new()
+/// The routes and what each requires; a malformed scope or permission (`""`, `"a b"`)
+/// is a `ConfigError` here, when the router is built.
+fn app(auth0: &Auth0) -> Result<Router, ConfigError> {
+    Ok(Router::new()
         // every listed scope
         .route(
             "/reports",
-            get(|| async { "reports" })
-                .route_layer(auth0.require_auth().scopes(["read:reports", "read:users"])),
+            get(|| async { "reports" }).route_layer(
+                auth0
+                    .require_auth()
+                    .scopes(["read:reports", "read:users"])?,
+            ),
         )
         // at least one of the scopes
         .route(
             "/inbox",
             get(|| async { "inbox" })
-                .route_layer(auth0.require_auth().any_scope(["read:mail", "admin"])),
+                .route_layer(auth0.require_auth().any_scope(["read:mail", "admin"])?),
         )
         // Auth0 RBAC permissions (the `permissions` claim)
         .route(
             "/billing",
             get(|| async { "billing" })
-                .route_layer(auth0.require_auth().permissions(["billing:read"])),
+                .route_layer(auth0.require_auth().permissions(["billing:read"])?),
         )
         .route(
             "/admin",
             get(|| async { "admin" })
-                .route_layer(auth0.require_auth().any_permission(["admin", "owner"])),
+                .route_layer(auth0.require_auth().any_permission(["admin", "owner"])?),
         )
         // several groups: all must hold
         .route(
@@ -48,10 +53,10 @@ fn app(auth0: &Auth0) -> Router {
             get(|| async { "export" }).route_layer(
                 auth0
                     .require_auth()
-                    .scopes(["read:reports"])
-                    .permissions(["export"]),
+                    .scopes(["read:reports"])?
+                    .permissions(["export"])?,
             ),
-        )
+        ))
 }
 
 #[tokio::main]
@@ -62,7 +67,7 @@ async fn main() -> Result<(), BoxError> {
         .audience(issuer.audience())
         .clock(issuer.clock())
         .build()?;
-    let app = app(&auth0);
+    let app = app(&auth0)?;
 
     let reader = issuer.token().scope("read:reports read:users").sign();
     let mailer = issuer.token().scope("read:mail").sign();

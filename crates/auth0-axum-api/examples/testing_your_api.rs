@@ -10,7 +10,7 @@
 #![allow(clippy::print_stdout)]
 
 use auth0_api_testing::TestIssuer;
-use auth0_axum_api::{Auth0, Auth0Ext, Claims};
+use auth0_axum_api::{Auth0, Auth0Ext, Claims, ConfigError};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -20,17 +20,17 @@ use tower::ServiceExt;
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The app under test, built from the verifier like in production.
-fn app(auth0: Auth0) -> Router {
-    Router::new()
+fn app(auth0: Auth0) -> Result<Router, ConfigError> {
+    Ok(Router::new()
         .route(
             "/hello",
             get(|c: Claims| async move { format!("Hello, {}", c.sub().unwrap_or("?")) }),
         )
         .route(
             "/data",
-            get(|| async { "data" }).route_layer(auth0.require_auth().scopes(["read:data"])),
+            get(|| async { "data" }).route_layer(auth0.require_auth().scopes(["read:data"])?),
         )
-        .with_state(auth0)
+        .with_state(auth0))
 }
 
 async fn status(app: &Router, path: &str, token: Option<&str>) -> Result<StatusCode, BoxError> {
@@ -54,7 +54,7 @@ async fn main() -> Result<(), BoxError> {
         .audience(issuer.audience())
         .clock(issuer.clock())
         .build()?;
-    let app = app(auth0);
+    let app = app(auth0)?;
 
     // 2. Tokens for each case.
     let good = issuer.token().sub("alice").scope("read:data").sign();

@@ -18,7 +18,7 @@
 //! let app = Router::new()
 //!     .route("/protected-api", get(protected))                        // claims in the handler
 //!     .route("/protected", get(h).route_layer(auth0.require_auth()))  // guard without claims
-//!     .route("/read-data", get(h).route_layer(auth0.require_auth().scopes(["read:data"])))
+//!     .route("/read-data", get(h).route_layer(auth0.require_auth().scopes(["read:data"])?))
 //!     .route("/public", get(h))
 //!     .with_state(auth0);
 //!
@@ -37,7 +37,7 @@
 //! | item | use |
 //! |---|---|
 //! | [`Claims`] | extractor: `claims: Claims` (typed accessors), `Claims<MyClaims>` (your serde type), `Option<Claims>` (optional auth) |
-//! | [`Auth0Ext::require_auth`] → [`RequireAuthLayer`] | tower layer: `route_layer(auth0.require_auth())`, `.scopes([..])`, `.any_scope([..])`, `.permissions([..])`, `.any_permission([..])`, `.on_rejection(..)` |
+//! | [`Auth0Ext::require_auth`] → [`RequireAuthLayer`] | tower layer: `route_layer(auth0.require_auth())`, `.scopes([..])?`, `.any_scope([..])?`, `.permissions([..])?`, `.any_permission([..])?` (a `ConfigError` for an empty list or an item that is not one scope token), `.on_rejection(..)` |
 //! | [`AuthRejection`] | the extractor's rejection: the refusal response (RFC 6750 §3, RFC 9449 §7.1), and the typed [`Error`] |
 //! | [`DpopNonceLayer`] | sends the next `DPoP-Nonce` on successful DPoP responses of extractor-only routes |
 //! | [`OnRejection`] | swap the layer's response (a closure `Fn(&Error) -> Response` works) |
@@ -100,8 +100,8 @@ pub use auth0_api::{
 
 /// `auth0.require_auth()` on an [`Auth0`] verifier.
 pub trait Auth0Ext: sealed::Sealed {
-    /// A [`RequireAuthLayer`] that accepts any valid token; chain `.scopes([..])`,
-    /// `.permissions([..])`, ... to require more.
+    /// A [`RequireAuthLayer`] that accepts any valid token; chain `.scopes([..])?`,
+    /// `.permissions([..])?`, ... to require more.
     fn require_auth(&self) -> RequireAuthLayer;
 }
 

@@ -14,6 +14,19 @@
 //! upper half (`[d/2, d]`) so that a fleet does not retry in step. Meanwhile the last good
 //! keys stay in use (stale-if-error); a successful fetch resets the delay.
 //!
+//! # Fetch limits
+//!
+//! What limits an issuer's fetches (the unknown-`kid` cooldown, the retry delay after
+//! failures, when its keys were last loaded) lives in a [`FetchGate`]. An issuer of a fixed
+//! list has one cache and one gate for the life of the verifier. An issuer a domains
+//! resolver allowed gets its gate from a bounded map that outlives its key cache, so a cache
+//! that was evicted and is created again starts with the limits of its predecessor: within
+//! the unknown-`kid` cooldown after its keys were last loaded it does not fetch them again,
+//! and it waits out the retry delay of the failures before it.
+//!
+//! On top of that, every fetch of one verifier, for any issuer, takes a token from one
+//! [`FetchBudget`] (a cap on fetches per second).
+//!
 //! # What a JWKS must look like
 //!
 //! A JWKS with more entries than the key count cap (64) is refused as a whole and counts as a
@@ -29,7 +42,7 @@
 use std::fmt;
 #[cfg(test)]
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Duration;
 
 use arc_swap::ArcSwapOption;
@@ -144,9 +157,114 @@ struct State {
     /// The fetch running now, with the id its drop guard clears it by.
     inflight: Option<(u64, SharedFetch)>,
     next_fetch_id: u64,
-    last_forced: Option<UnixTime>,
-    failure: Option<Failure>,
     jitter: Jitter,
+}
+
+/// What limits one issuer's fetches. Shared by every key cache the issuer gets in turn: with
+/// a domains resolver, a cache may be evicted and created again, and the new one must not
+/// start without the limits of the old one.
+#[derive(Default)]
+pub(crate) struct FetchGate {
+    state: Mutex<GateState>,
+    /// The issuer's current key cache, while anything (a verified-token cache entry, a
+    /// request in progress) keeps it alive; reused instead of a new, empty one.
+    cache: Mutex<Weak<KeyCache>>,
+}
+
+#[derive(Default)]
+struct GateState {
+    /// The last fetch caused by an unknown `kid`.
+    last_forced: Option<UnixTime>,
+    /// The last fetch that failed, while no fetch succeeded since.
+    failure: Option<Failure>,
+    /// When the issuer's keys were last loaded.
+    loaded_at: Option<UnixTime>,
+}
+
+impl FetchGate {
+    fn state(&self) -> MutexGuard<'_, GateState> {
+        // Plain data, never held across an await or a call that can panic.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// From this instant on the gate limits nothing: forgetting it changes no decision.
+    pub(crate) fn idle_from(&self, policy: &CachePolicy) -> UnixTime {
+        let st = self.state();
+        let after_cooldown = |t: Option<UnixTime>| {
+            t.map_or(UnixTime::from_secs(0), |t| {
+                t.saturating_add(policy.unknown_kid_cooldown)
+            })
+        };
+        after_cooldown(st.last_forced)
+            .max(after_cooldown(st.loaded_at))
+            .max(
+                st.failure
+                    .as_ref()
+                    .map_or(UnixTime::from_secs(0), |f| f.retry_at),
+            )
+    }
+
+    /// The issuer's key cache if one is still alive, else a new one, which becomes the
+    /// gate's current cache.
+    pub(crate) fn cache(
+        self: &Arc<Self>,
+        issuer: &Issuer,
+        settings: &KeySettings,
+    ) -> Arc<KeyCache> {
+        let mut current = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(alive) = current.upgrade() {
+            return alive;
+        }
+        let fresh = Arc::new(KeyCache::with_gate(
+            issuer.clone(),
+            None,
+            settings.clone(),
+            Arc::clone(self),
+        ));
+        *current = Arc::downgrade(&fresh);
+        fresh
+    }
+}
+
+/// A cap on key fetches per second, shared by every issuer of one verifier: a token bucket
+/// that holds up to one second's worth and refills continuously, by the verifier's clock.
+#[derive(Debug)]
+pub(crate) struct FetchBudget {
+    per_second: u64,
+    /// Thousandths of a token, and when they were counted.
+    state: Mutex<(u64, Option<UnixTime>)>,
+}
+
+impl FetchBudget {
+    pub(crate) fn new(per_second: u32) -> Self {
+        let per_second = u64::from(per_second.max(1));
+        Self {
+            per_second,
+            state: Mutex::new((per_second.saturating_mul(1000), None)),
+        }
+    }
+
+    /// Takes one fetch from the budget; `false` when none is left now.
+    fn take(&self, now: UnixTime) -> bool {
+        let full = self.per_second.saturating_mul(1000);
+        let mut st = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let (milli, last) = &mut *st;
+        if let Some(last) = *last {
+            // Thousandths of a token per millisecond = tokens per second; a clock that
+            // went back refills nothing.
+            let elapsed_ms = now.as_millis().saturating_sub(last.as_millis());
+            *milli = milli
+                .saturating_add(elapsed_ms.saturating_mul(self.per_second))
+                .min(full);
+        }
+        *last = Some(now);
+        if *milli >= 1000 {
+            *milli -= 1000;
+            true
+        } else {
+            false
+        }
+    }
 }
 
 /// The last fetch failed: why, how many failed in a row, and when the next may start.
@@ -218,6 +336,8 @@ pub(crate) struct KeySettings {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) algs: AlgSet,
     pub(crate) policy: CachePolicy,
+    /// The cap on fetches per second, for all issuers.
+    pub(crate) budget: Arc<FetchBudget>,
 }
 
 /// Keys and metadata of one issuer.
@@ -228,6 +348,7 @@ pub(crate) struct KeyCache {
     snapshot: ArcSwapOption<Snapshot>,
     metadata: ArcSwapOption<CachedMetadata>,
     state: Mutex<State>,
+    gate: Arc<FetchGate>,
     /// Makes the next fetch panic, to test that a panicking fetch is cleaned up.
     #[cfg(test)]
     panic_next_fetch: AtomicBool,
@@ -247,7 +368,18 @@ impl fmt::Debug for KeyCache {
 }
 
 impl KeyCache {
+    /// A cache with its own fetch limits, for an issuer that keeps this one cache.
     pub(crate) fn new(issuer: Issuer, fixed_jwks_uri: Option<Url>, settings: KeySettings) -> Self {
+        Self::with_gate(issuer, fixed_jwks_uri, settings, Arc::default())
+    }
+
+    /// A cache whose fetch limits are `gate`, shared with the issuer's earlier caches.
+    fn with_gate(
+        issuer: Issuer,
+        fixed_jwks_uri: Option<Url>,
+        settings: KeySettings,
+        gate: Arc<FetchGate>,
+    ) -> Self {
         Self {
             issuer,
             fixed_jwks_uri,
@@ -257,10 +389,9 @@ impl KeyCache {
             state: Mutex::new(State {
                 inflight: None,
                 next_fetch_id: 0,
-                last_forced: None,
-                failure: None,
                 jitter: Jitter::seeded(),
             }),
+            gate,
             #[cfg(test)]
             panic_next_fetch: AtomicBool::new(false),
         }
@@ -322,18 +453,37 @@ impl KeyCache {
         if let Some((_, f)) = &st.inflight {
             return Started::Pending(f.clone());
         }
-        if let Some(failure) = st.failure.as_ref().filter(|f| now < f.retry_at) {
+        let cooldown = self.settings.policy.unknown_kid_cooldown;
+        let mut gate = self.gate.state();
+        if let Some(failure) = gate.failure.as_ref().filter(|f| now < f.retry_at) {
             return Started::Refused(Some(failure.error.clone()));
         }
-        if reason == Reason::UnknownKid {
-            let cooling = st.last_forced.is_some_and(|at| {
-                now < at.saturating_add(self.settings.policy.unknown_kid_cooldown)
-            });
-            if cooling {
-                return Started::Refused(None);
-            }
-            st.last_forced = Some(now);
+        if reason == Reason::Required
+            && self.snapshot.load().is_none()
+            && gate
+                .loaded_at
+                .is_some_and(|at| now < at.saturating_add(cooldown))
+        {
+            // The issuer's keys were loaded moments ago by a cache that is gone (evicted,
+            // nothing kept it alive): loading them again now is what requests rotating
+            // over many issuers would make every request do.
+            return Started::Refused(Some(FetchError::RateLimited));
         }
+        if reason == Reason::UnknownKid
+            && gate
+                .last_forced
+                .is_some_and(|at| now < at.saturating_add(cooldown))
+        {
+            return Started::Refused(None);
+        }
+        if !self.settings.budget.take(now) {
+            tracing::debug!(issuer = %self.issuer, "key fetch refused: fetches per second cap reached");
+            return Started::Refused(Some(FetchError::RateLimited));
+        }
+        if reason == Reason::UnknownKid {
+            gate.last_forced = Some(now);
+        }
+        drop(gate);
 
         let id = st.next_fetch_id;
         st.next_fetch_id = st.next_fetch_id.wrapping_add(1);
@@ -379,13 +529,15 @@ impl KeyCache {
     fn finish_fetch(&self, id: u64, result: Result<&Arc<Snapshot>, &FetchError>) {
         let now = self.settings.clock.now();
         let mut st = self.state();
+        let mut gate = self.gate.state();
         match result {
             Ok(s) => {
                 self.snapshot.store(Some(Arc::clone(s)));
-                st.failure = None;
+                gate.failure = None;
+                gate.loaded_at = Some(now);
             }
             Err(e) => {
-                let consecutive = st
+                let consecutive = gate
                     .failure
                     .as_ref()
                     .map_or(1, |f| f.consecutive.saturating_add(1));
@@ -398,13 +550,14 @@ impl KeyCache {
                     random,
                 );
                 tracing::warn!(issuer = %self.issuer, error = %e, consecutive, retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX), "signing keys could not be fetched");
-                st.failure = Some(Failure {
+                gate.failure = Some(Failure {
                     error: e.clone(),
                     consecutive,
                     retry_at: now.saturating_add(delay),
                 });
             }
         }
+        drop(gate);
         let finished = if st
             .inflight
             .as_ref()
@@ -600,6 +753,7 @@ mod tests {
             clock: Arc::clone(clock) as Arc<dyn Clock>,
             algs: AlgSet::all(),
             policy: CachePolicy::default(),
+            budget: Arc::new(FetchBudget::new(100)),
         };
         Arc::new(KeyCache::new(issuer, Some(uri), settings))
     }
@@ -635,11 +789,29 @@ mod tests {
     }
 
     #[test]
+    fn the_fetch_budget_holds_one_second_and_refills_by_the_clock() {
+        let t = |ms: u64| UnixTime::from_millis(1_700_000_000_000 + ms);
+        let budget = FetchBudget::new(4);
+        assert_eq!((0..10).filter(|_| budget.take(t(0))).count(), 4);
+        assert!(
+            !budget.take(t(200)),
+            "a quarter second refills 1000 milli-tokens only at 250 ms"
+        );
+        assert!(budget.take(t(250)));
+        assert!(!budget.take(t(250)));
+        // A long pause refills one second's worth, no more.
+        assert_eq!((0..10).filter(|_| budget.take(t(60_000))).count(), 4);
+        // A clock that goes back refills nothing.
+        assert!(!budget.take(t(0)));
+        assert!(!budget.take(t(100)));
+    }
+
+    #[test]
     fn consecutive_failures_back_off_and_a_success_resets() {
         let clock = Arc::new(ManualClock(AtomicU64::new(1_700_000_000_000)));
         let keys = cache("https://issuer.example/jwks", &clock);
         let retry_in = |keys: &KeyCache| {
-            let st = keys.state();
+            let st = keys.gate.state();
             st.failure.as_ref().map(|f| {
                 (
                     f.consecutive,
@@ -713,7 +885,7 @@ mod tests {
         };
         assert!(keys.state().inflight.is_none(), "in-flight marker cleared");
         assert_eq!(
-            keys.state().failure.as_ref().map(|f| f.error.clone()),
+            keys.gate.state().failure.as_ref().map(|f| f.error.clone()),
             Some(FetchError::Aborted)
         );
         assert_eq!(

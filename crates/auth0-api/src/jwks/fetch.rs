@@ -42,6 +42,12 @@ pub enum FetchError {
     TooManyKeys,
     /// The fetch task ended abnormally.
     Aborted,
+    /// The response did not come from the requested URL (the HTTP client followed a
+    /// redirect), or did not say where it came from.
+    Redirected,
+    /// No fetch was made: the cap on key fetches per second is reached, or the issuer's keys
+    /// were loaded within the unknown-`kid` cooldown by a cache that has since been evicted.
+    RateLimited,
 }
 
 impl fmt::Display for FetchError {
@@ -60,6 +66,8 @@ impl fmt::Display for FetchError {
             FetchError::NoUsableKeys => f.write_str("no usable signing key in the JWKS"),
             FetchError::TooManyKeys => f.write_str("the JWKS has more keys than the limit"),
             FetchError::Aborted => f.write_str("fetch aborted"),
+            FetchError::Redirected => f.write_str("response not from the requested URL"),
+            FetchError::RateLimited => f.write_str("too many key fetches; not fetched now"),
         }
     }
 }
@@ -120,6 +128,7 @@ impl Fetcher {
             .map_err(|e| match e.kind() {
                 HttpErrorKind::Timeout => FetchError::Timeout,
                 HttpErrorKind::TooLarge => FetchError::TooLarge,
+                HttpErrorKind::Redirected => FetchError::Redirected,
                 _ => FetchError::Network,
             })?;
         if response.status() != http::StatusCode::OK {

@@ -6,7 +6,7 @@ mod discovery;
 mod fetch;
 mod source;
 
-pub(crate) use cache::{CachePolicy, KeyCache, KeySettings, Snapshot};
+pub(crate) use cache::{CachePolicy, FetchBudget, KeyCache, KeySettings, Snapshot};
 pub use fetch::FetchError;
 pub(crate) use fetch::Fetcher;
 pub(crate) use source::{Allowed, KeySource, RequestInfo};

@@ -1,12 +1,18 @@
 //! Where keys come from: the configured issuer's cache, or one cache per allowed issuer
 //! (multiple custom domains), chosen by the token's unverified `iss` after it was
 //! checked against the allowed issuers, before any network call.
+//!
+//! The issuers of a fixed `domains` list each get one cache for the life of the verifier.
+//! The issuers a resolver allows get caches from a bounded cache (`max_issuers`), and their
+//! fetch limits from a bounded map that outlives those caches (see [`GateMap`]).
 
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use http::HeaderMap;
 
+use super::cache::FetchGate;
 use super::{KeyCache, KeySettings};
 use crate::domains::{DomainsResolver, ResolverContext, parse_allowed};
 use crate::error::{Error, ErrorKind};
@@ -31,6 +37,55 @@ impl fmt::Debug for Allowed {
     }
 }
 
+/// The issuers keys come from, each with its caches.
+enum Issuers {
+    Single,
+    /// A fixed list: one cache per issuer, never evicted.
+    List(Vec<(Issuer, Arc<KeyCache>)>),
+    Resolver {
+        resolver: Arc<dyn DomainsResolver>,
+        /// Key caches of the issuers seen most; the rest are evicted.
+        caches: moka::sync::Cache<Issuer, Arc<KeyCache>>,
+        gates: GateMap,
+    },
+}
+
+/// Fetch limits of issuers a resolver allowed, kept when their key caches are evicted.
+///
+/// Bounded: when full, the gates that limit nothing any more are dropped first; if none is,
+/// the one that stops limiting soonest. An issuer whose gate was dropped that way can fetch
+/// again, within the cap on fetches per second.
+struct GateMap {
+    gates: Mutex<HashMap<Issuer, Arc<FetchGate>>>,
+    capacity: usize,
+}
+
+impl GateMap {
+    fn gate(&self, issuer: &Issuer, settings: &KeySettings) -> Arc<FetchGate> {
+        let mut gates = self.gates.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(g) = gates.get(issuer) {
+            return Arc::clone(g);
+        }
+        if gates.len() >= self.capacity {
+            let now = settings.clock.now();
+            let policy = &settings.policy;
+            gates.retain(|_, g| g.idle_from(policy) > now);
+            if gates.len() >= self.capacity {
+                let soonest = gates
+                    .iter()
+                    .min_by_key(|(_, g)| g.idle_from(policy))
+                    .map(|(i, _)| i.clone());
+                if let Some(i) = soonest {
+                    gates.remove(&i);
+                }
+            }
+        }
+        let gate = Arc::new(FetchGate::default());
+        gates.insert(issuer.clone(), Arc::clone(&gate));
+        gate
+    }
+}
+
 /// Request details for the resolver.
 #[derive(Clone, Copy)]
 pub(crate) struct RequestInfo<'a> {
@@ -41,19 +96,28 @@ pub(crate) struct RequestInfo<'a> {
 /// Where keys come from: the configured issuer, or one cache per allowed issuer.
 pub(crate) struct KeySource {
     primary: Option<Arc<KeyCache>>,
-    allowed: Allowed,
-    per_issuer: moka::sync::Cache<Issuer, Arc<KeyCache>>,
+    issuers: Issuers,
     settings: KeySettings,
 }
 
 impl fmt::Debug for KeySource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let issuers: &dyn fmt::Debug = match &self.issuers {
+            Issuers::Single => &"Single",
+            Issuers::List(list) => list,
+            Issuers::Resolver { .. } => &"Resolver",
+        };
         f.debug_struct("KeySource")
             .field("primary", &self.primary)
-            .field("allowed", &self.allowed)
+            .field("issuers", issuers)
             .finish_non_exhaustive()
     }
 }
+
+/// Fetch limits are remembered for this many resolver-allowed issuers per cached one.
+const GATES_PER_CACHED_ISSUER: usize = 16;
+/// ... and for at least this many.
+const MIN_GATES: usize = 1024;
 
 impl KeySource {
     pub(crate) fn new(
@@ -62,10 +126,34 @@ impl KeySource {
         max_issuers: u64,
         settings: KeySettings,
     ) -> Self {
+        let issuers = match allowed {
+            Allowed::Single => Issuers::Single,
+            Allowed::List(list) => Issuers::List(
+                list.into_iter()
+                    .map(|issuer| {
+                        let cache = match &primary {
+                            Some(p) if p.issuer() == &issuer => Arc::clone(p),
+                            _ => Arc::new(KeyCache::new(issuer.clone(), None, settings.clone())),
+                        };
+                        (issuer, cache)
+                    })
+                    .collect(),
+            ),
+            Allowed::Resolver(resolver) => Issuers::Resolver {
+                resolver,
+                caches: moka::sync::Cache::new(max_issuers.max(1)),
+                gates: GateMap {
+                    gates: Mutex::new(HashMap::new()),
+                    capacity: usize::try_from(max_issuers)
+                        .unwrap_or(usize::MAX)
+                        .saturating_mul(GATES_PER_CACHED_ISSUER)
+                        .max(MIN_GATES),
+                },
+            },
+        };
         Self {
             primary,
-            allowed,
-            per_issuer: moka::sync::Cache::new(max_issuers.max(1)),
+            issuers,
             settings,
         }
     }
@@ -78,7 +166,7 @@ impl KeySource {
 
     /// Whether a resolver decides per request (so cached verdicts must be re-asked).
     pub(crate) fn has_resolver(&self) -> bool {
-        matches!(self.allowed, Allowed::Resolver(_))
+        matches!(self.issuers, Issuers::Resolver { .. })
     }
 
     /// The key cache for a token whose unverified `iss` is `iss`. With several issuers,
@@ -88,38 +176,43 @@ impl KeySource {
         iss: Option<&str>,
         request: Option<RequestInfo<'_>>,
     ) -> Result<Arc<KeyCache>, Error> {
-        if let Allowed::Single = self.allowed {
-            return self
-                .primary
-                .clone()
-                .ok_or_else(|| Error::new(ErrorKind::IssuerNotAllowed));
-        }
-        let iss = iss.ok_or_else(|| Error::new(ErrorKind::MissingClaim).with_detail("iss"))?;
-        let resolved;
-        let list: &[Issuer] = match &self.allowed {
-            Allowed::List(list) => list,
-            Allowed::Resolver(resolver) => {
-                resolved = self.resolve(resolver.as_ref(), iss, request).await?;
-                &resolved
+        let not_allowed = || Error::new(ErrorKind::IssuerNotAllowed);
+        let (resolver, caches, gates) = match &self.issuers {
+            Issuers::Single => return self.primary.clone().ok_or_else(not_allowed),
+            Issuers::List(list) => {
+                let token_issuer = token_issuer(iss)?;
+                return list
+                    .iter()
+                    .find(|(a, _)| a.matches_modulo_slash(token_issuer.as_str()))
+                    .map(|(_, cache)| Arc::clone(cache))
+                    .ok_or_else(not_allowed);
             }
-            Allowed::Single => &[],
+            Issuers::Resolver {
+                resolver,
+                caches,
+                gates,
+            } => (resolver, caches, gates),
         };
-        let token_issuer = Issuer::parse(iss)
-            .map_err(|e| Error::new(ErrorKind::IssuerNotAllowed).with_source(e))?;
-        let allowed = list
+        let iss = iss.ok_or_else(|| Error::new(ErrorKind::MissingClaim).with_detail("iss"))?;
+        let resolved = self.resolve(resolver.as_ref(), iss, request).await?;
+        let token_issuer = token_issuer(Some(iss))?;
+        let allowed = resolved
             .iter()
             .find(|a| a.matches_modulo_slash(token_issuer.as_str()))
-            .ok_or_else(|| Error::new(ErrorKind::IssuerNotAllowed))?;
+            .ok_or_else(not_allowed)?;
         if let Some(p) = &self.primary {
             if p.issuer() == allowed {
                 return Ok(Arc::clone(p));
             }
         }
-        Ok(self.per_issuer.get_with(allowed.clone(), || {
-            Arc::new(KeyCache::new(allowed.clone(), None, self.settings.clone()))
+        Ok(caches.get_with(allowed.clone(), || {
+            gates
+                .gate(allowed, &self.settings)
+                .cache(allowed, &self.settings)
         }))
     }
 
+    /// The resolver's answer for this request, parsed.
     async fn resolve(
         &self,
         resolver: &dyn DomainsResolver,
@@ -143,4 +236,10 @@ impl KeySource {
             .map(|s| parse_allowed(s).map_err(|_| failed("resolver returned an invalid domain")))
             .collect()
     }
+}
+
+/// The token's unverified `iss` as an issuer, to look up among the allowed ones.
+fn token_issuer(iss: Option<&str>) -> Result<Issuer, Error> {
+    let iss = iss.ok_or_else(|| Error::new(ErrorKind::MissingClaim).with_detail("iss"))?;
+    Issuer::parse(iss).map_err(|e| Error::new(ErrorKind::IssuerNotAllowed).with_source(e))
 }

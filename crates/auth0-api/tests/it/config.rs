@@ -160,6 +160,12 @@ fn config_errors_name_kind_and_value() {
         (e.field(), e.kind()),
         ("unknown_kid_cooldown", ConfigErrorKind::OutOfRange)
     );
+    let e = err(ok().max_key_fetches_per_second(0));
+    assert_eq!(
+        (e.field(), e.kind()),
+        ("max_key_fetches_per_second", ConfigErrorKind::OutOfRange)
+    );
+    assert!(ok().max_key_fetches_per_second(1).build().is_ok());
     let e = err(ok().jwks_cache_ttl(
         Duration::ZERO,
         Duration::from_secs(60),

@@ -207,7 +207,11 @@ async fn the_hyper_example_answers_like_every_front_end() {
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let server = tokio::spawn(example::serve(listener, auth0));
+    let server = tokio::spawn(example::serve(
+        listener,
+        auth0,
+        example::Routes::new().unwrap(),
+    ));
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()

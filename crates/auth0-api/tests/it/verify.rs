@@ -555,12 +555,15 @@ async fn claims_are_typed_and_deserializable() {
     assert!(
         Requirements::new()
             .scopes(["read:data"])
+            .unwrap()
             .permissions(["admin"])
+            .unwrap()
             .check(&claims)
             .is_ok()
     );
     let err = Requirements::new()
         .any_scope(["delete:data", "admin:data"])
+        .unwrap()
         .check(&claims)
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InsufficientScope);

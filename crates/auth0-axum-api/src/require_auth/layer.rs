@@ -1,7 +1,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use auth0_api::{Auth0, Requirements};
+use auth0_api::{Auth0, ConfigError, Requirements};
 use tower_layer::Layer;
 
 use super::RequireAuth;
@@ -20,16 +20,20 @@ use crate::rejection::DefaultRejection;
 /// Usually made with `auth0.require_auth()` ([`Auth0Ext`](crate::Auth0Ext)):
 ///
 /// ```
-/// use auth0_axum_api::{Auth0, Auth0Ext};
+/// use auth0_axum_api::{Auth0, Auth0Ext, ConfigError};
 /// use axum::{Router, routing::get};
 ///
-/// # fn app(auth0: Auth0) -> Router {
-/// Router::new()
+/// # fn app(auth0: Auth0) -> Result<Router, ConfigError> {
+/// Ok(Router::new()
 ///     .route("/protected", get(|| async { "ok" }).route_layer(auth0.require_auth()))
-///     .route("/read", get(|| async { "data" }).route_layer(auth0.require_auth().scopes(["read:data"])))
-///     .route("/admin", get(|| async { "hi" }).route_layer(auth0.require_auth().any_permission(["admin", "owner"])))
+///     .route("/read", get(|| async { "data" }).route_layer(auth0.require_auth().scopes(["read:data"])?))
+///     .route("/admin", get(|| async { "hi" }).route_layer(auth0.require_auth().any_permission(["admin", "owner"])?)))
 /// # }
 /// ```
+///
+/// The scope and permission methods return a [`ConfigError`] for an empty list or an item
+/// that is not one scope token (`""`, `" "`, `"read write"`), when the router is built:
+/// such a requirement could never be met as written, and is never silently dropped.
 #[must_use]
 pub struct RequireAuthLayer<R = DefaultRejection> {
     pub(super) auth0: Auth0,
@@ -49,33 +53,49 @@ impl RequireAuthLayer {
 }
 
 impl<R> RequireAuthLayer<R> {
-    fn require(mut self, f: impl FnOnce(Requirements) -> Requirements) -> Self {
+    fn require(
+        mut self,
+        f: impl FnOnce(Requirements) -> Result<Requirements, ConfigError>,
+    ) -> Result<Self, ConfigError> {
         let current = Arc::unwrap_or_clone(self.requirements);
-        self.requirements = Arc::new(f(current));
-        self
+        self.requirements = Arc::new(f(current)?);
+        Ok(self)
     }
 
     /// Requires every one of `scopes` in the token's `scope` claim (403
-    /// `insufficient_scope` otherwise).
-    pub fn scopes<I: IntoIterator<Item = S>, S: Into<String>>(self, scopes: I) -> Self {
+    /// `insufficient_scope` otherwise). An empty list, or an item that is not one scope
+    /// token, is a [`ConfigError`].
+    pub fn scopes<I: IntoIterator<Item = S>, S: Into<String>>(
+        self,
+        scopes: I,
+    ) -> Result<Self, ConfigError> {
         self.require(|r| r.scopes(scopes))
     }
 
-    /// Requires at least one of `scopes`.
-    pub fn any_scope<I: IntoIterator<Item = S>, S: Into<String>>(self, scopes: I) -> Self {
+    /// Requires at least one of `scopes`. An empty list, or an item that is not one scope
+    /// token, is a [`ConfigError`].
+    pub fn any_scope<I: IntoIterator<Item = S>, S: Into<String>>(
+        self,
+        scopes: I,
+    ) -> Result<Self, ConfigError> {
         self.require(|r| r.any_scope(scopes))
     }
 
     /// Requires every one of `permissions` in the token's `permissions` claim (Auth0 RBAC).
-    pub fn permissions<I: IntoIterator<Item = S>, S: Into<String>>(self, permissions: I) -> Self {
+    /// An empty list, or an item that is not one scope token, is a [`ConfigError`].
+    pub fn permissions<I: IntoIterator<Item = S>, S: Into<String>>(
+        self,
+        permissions: I,
+    ) -> Result<Self, ConfigError> {
         self.require(|r| r.permissions(permissions))
     }
 
-    /// Requires at least one of `permissions`.
+    /// Requires at least one of `permissions`. An empty list, or an item that is not one
+    /// scope token, is a [`ConfigError`].
     pub fn any_permission<I: IntoIterator<Item = S>, S: Into<String>>(
         self,
         permissions: I,
-    ) -> Self {
+    ) -> Result<Self, ConfigError> {
         self.require(|r| r.any_permission(permissions))
     }
 

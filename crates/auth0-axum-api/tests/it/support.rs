@@ -74,27 +74,27 @@ pub(crate) fn app(auth0: &Auth0) -> Router {
         .route("/protected", get(guarded).route_layer(auth0.require_auth()))
         .route(
             "/read-data",
-            get(ok).route_layer(auth0.require_auth().scopes(["read:data"])),
+            get(ok).route_layer(auth0.require_auth().scopes(["read:data"]).unwrap()),
         )
         .route(
             "/both-scopes",
-            get(ok).route_layer(auth0.require_auth().scopes(["a", "b"])),
+            get(ok).route_layer(auth0.require_auth().scopes(["a", "b"]).unwrap()),
         )
         .route(
             "/any-scope",
-            get(ok).route_layer(auth0.require_auth().any_scope(["a", "b"])),
+            get(ok).route_layer(auth0.require_auth().any_scope(["a", "b"]).unwrap()),
         )
         .route(
             "/perms",
-            get(ok).route_layer(auth0.require_auth().permissions(["p:1", "p:2"])),
+            get(ok).route_layer(auth0.require_auth().permissions(["p:1", "p:2"]).unwrap()),
         )
         .route(
             "/any-perm",
-            get(ok).route_layer(auth0.require_auth().any_permission(["p:1", "p:2"])),
+            get(ok).route_layer(auth0.require_auth().any_permission(["p:1", "p:2"]).unwrap()),
         )
         .route(
             "/layer-and-claims",
-            get(hello).route_layer(auth0.require_auth().scopes(["read:data"])),
+            get(hello).route_layer(auth0.require_auth().scopes(["read:data"]).unwrap()),
         )
         .route("/typed", get(typed))
         .route("/optional", get(optional))

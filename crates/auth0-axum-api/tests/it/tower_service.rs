@@ -36,7 +36,11 @@ async fn body(r: Response<Full<Bytes>>) -> String {
 async fn guards_a_plain_tower_service() {
     let c = ctx(DpopMode::Disabled).await;
     let svc = ServiceBuilder::new()
-        .layer(RequireAuthLayer::new(c.auth0.clone()).scopes(["s"]))
+        .layer(
+            RequireAuthLayer::new(c.auth0.clone())
+                .scopes(["s"])
+                .unwrap(),
+        )
         .service(service_fn(echo_sub));
 
     let r = svc.clone().oneshot(req(None)).await.unwrap();
@@ -92,7 +96,7 @@ async fn stacked_layers_verify_once_and_share_the_claims() {
     let c = ctx(DpopMode::Allowed).await;
     let svc = ServiceBuilder::new()
         .layer(c.auth0.require_auth())
-        .layer(c.auth0.require_auth().permissions(["p"]))
+        .layer(c.auth0.require_auth().permissions(["p"]).unwrap())
         .service(service_fn(echo_sub));
     let token = c.issuer.token().sub("two-layers").permissions(["p"]).sign();
     let r = svc

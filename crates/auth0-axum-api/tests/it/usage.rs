@@ -124,6 +124,31 @@ async fn scopes_all_of_and_any_of() {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
 
+/// A route guard with an empty scope list, or an item that is not one scope token, is a
+/// `ConfigError` when the router is built, never a guard that checks nothing.
+#[tokio::test]
+async fn malformed_scope_guards_are_refused_when_the_router_is_built() {
+    let c = ctx(DpopMode::Allowed).await;
+    let layer = || c.auth0.require_auth();
+    for (field, result) in [
+        ("scopes", layer().scopes([""]).map(drop)),
+        ("scopes", layer().scopes(["read:data", "  "]).map(drop)),
+        ("any_scope", layer().any_scope(["read data"]).map(drop)),
+        (
+            "any_scope",
+            layer().any_scope(Vec::<String>::new()).map(drop),
+        ),
+        ("permissions", layer().permissions(["\t"]).map(drop)),
+        ("any_permission", layer().any_permission([""]).map(drop)),
+    ] {
+        let err = result.expect_err(field);
+        assert_eq!(err.field(), field);
+    }
+    // A valid guard added before a refused one does not survive either: the `?` stops the
+    // router from being built at all.
+    assert!(layer().scopes(["read:data"]).unwrap().scopes([""]).is_err());
+}
+
 #[tokio::test]
 async fn permissions_all_of_and_any_of() {
     let c = ctx(DpopMode::Allowed).await;
@@ -308,16 +333,18 @@ async fn on_rejection_swaps_the_response_and_sees_the_error() {
     let record = Arc::clone(&seen);
     let app = Router::new().route(
         "/",
-        get(|| async { "ok" }).route_layer(c.auth0.require_auth().scopes(["x"]).on_rejection(
-            move |err: &Error| -> Response {
-                record.lock().unwrap().push(err.kind());
-                (
-                    StatusCode::IM_A_TEAPOT,
-                    Json(json!({ "why": format!("{err}") })),
-                )
-                    .into_response()
-            },
-        )),
+        get(|| async { "ok" }).route_layer(
+            c.auth0.require_auth().scopes(["x"]).unwrap().on_rejection(
+                move |err: &Error| -> Response {
+                    record.lock().unwrap().push(err.kind());
+                    (
+                        StatusCode::IM_A_TEAPOT,
+                        Json(json!({ "why": format!("{err}") })),
+                    )
+                        .into_response()
+                },
+            ),
+        ),
     );
     let r = fetch(&app, "/", &[]).await;
     assert_eq!(r.status, StatusCode::IM_A_TEAPOT);
