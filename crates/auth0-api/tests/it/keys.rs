@@ -58,7 +58,8 @@ async fn a_removed_key_stops_verifying_after_refresh() {
     let _ = check(&auth0, &issuer.token().sign()).await;
     assert!(eventually(|| issuer.requests(Endpoint::Jwks) >= 2).await);
     let mut refused = false;
-    for _ in 0..100 {
+    // Polled like `eventually`: the refresh runs in a spawned task.
+    for _ in 0..1000 {
         if check(&auth0, &token).await.err() == Some(ErrorKind::UnknownKey) {
             refused = true;
             break;
