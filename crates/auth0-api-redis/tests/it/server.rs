@@ -1,15 +1,20 @@
 //! A throwaway `redis-server` process for one test.
+//!
+//! It listens on a Unix socket in a directory of its own, not on a TCP port: a path no
+//! other process can take between a check and the server's bind, and the same path again
+//! after a restart.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-/// A `redis-server` on 127.0.0.1, killed on drop.
+/// A `redis-server` on a Unix socket, killed (and its directory removed) on drop.
 pub(crate) struct RedisServer {
     binary: PathBuf,
-    port: u16,
+    dir: PathBuf,
     child: Option<Child>,
 }
 
@@ -38,19 +43,22 @@ impl RedisServer {
             );
             return None;
         };
-        let port = free_port();
         let mut server = Self {
             binary,
-            port,
+            dir: private_dir(),
             child: None,
         };
         server.restart();
         Some(server)
     }
 
-    /// `redis://127.0.0.1:{port}/`.
+    fn socket(&self) -> PathBuf {
+        self.dir.join("redis.sock")
+    }
+
+    /// `redis+unix://{socket}`.
     pub(crate) fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/", self.port)
+        format!("redis+unix://{}", self.socket().display())
     }
 
     /// Kills the server (SIGKILL) and waits for it to exit.
@@ -61,12 +69,15 @@ impl RedisServer {
         }
     }
 
-    /// Starts the server (again) on the same port and waits until it answers.
+    /// Starts the server (again) on the same socket and waits until it answers.
     pub(crate) fn restart(&mut self) {
         self.kill();
+        let _ = std::fs::remove_file(self.socket());
         let child = Command::new(&self.binary)
-            .args(["--port", &self.port.to_string()])
-            .args(["--bind", "127.0.0.1"])
+            .args(["--port", "0"])
+            .arg("--unixsocket")
+            .arg(self.socket())
+            .args(["--unixsocketperm", "700"])
             .args(["--save", "", "--appendonly", "no"])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -77,10 +88,12 @@ impl RedisServer {
         self.wait_ready();
     }
 
+    /// Polls until the server answers `PING`: the process gives no other readiness signal.
+    /// The deadline only turns a server that never starts into a failure.
     fn wait_ready(&mut self) {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
-            if ping(self.port) {
+            if ping(&self.socket()) {
                 return;
             }
             if let Some(Ok(Some(status))) = self.child.as_mut().map(Child::try_wait) {
@@ -88,18 +101,37 @@ impl RedisServer {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        panic!("redis-server on port {} did not become ready", self.port);
+        panic!(
+            "redis-server on {} did not become ready",
+            self.socket().display()
+        );
     }
 }
 
 impl Drop for RedisServer {
     fn drop(&mut self) {
         self.kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
-fn ping(port: u16) -> bool {
-    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
+/// A new, empty directory only this server uses.
+fn private_dir() -> PathBuf {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    loop {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("auth0-redis-{}-{n}", std::process::id()));
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return dir,
+            // Left over by an earlier process with the same id: take the next name.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => panic!("cannot create {}: {e}", dir.display()),
+        }
+    }
+}
+
+fn ping(socket: &std::path::Path) -> bool {
+    let Ok(mut stream) = UnixStream::connect(socket) else {
         return false;
     };
     let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
@@ -107,13 +139,6 @@ fn ping(port: u16) -> bool {
     stream.write_all(b"PING\r\n").is_ok()
         && stream.read_exact(&mut reply).is_ok()
         && &reply == b"+PONG\r\n"
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("no free port")
 }
 
 fn find_binary() -> Option<PathBuf> {

@@ -61,11 +61,4 @@ pub(crate) use verifier::{DpopOptions, DpopVerifier, ProofInput};
 pub const DPOP: http::HeaderName = http::HeaderName::from_static("dpop");
 
 #[cfg(feature = "fuzzing")]
-pub(crate) fn fuzz_single_proof(headers: &http::HeaderMap) -> bool {
-    single_proof(headers).is_ok()
-}
-
-#[cfg(feature = "fuzzing")]
-pub(crate) fn fuzz_htu_matches(a: &str, b: &str) -> bool {
-    htu::htu_matches(a, b)
-}
+pub(crate) use htu::{htu_matches, normalize_htu};

@@ -149,12 +149,6 @@ impl NonceConfig {
         URL_SAFE_NO_PAD.encode(raw)
     }
 
-    #[cfg(feature = "fuzzing")]
-    pub(crate) fn fuzz_check(&self, nonce: &str) -> bool {
-        self.check(nonce, UnixTime::from_secs(1_700_000_000))
-            .is_ok()
-    }
-
     /// Checks a nonce a client sent back.
     pub(crate) fn check(&self, nonce: &str, now: UnixTime) -> Result<(), NonceError> {
         if nonce.len() != ENCODED_LEN {

@@ -72,3 +72,6 @@ pub use request::{
 };
 pub use response::{ConnectionToken, ExchangedToken, IssuedToken, OnBehalfOfToken};
 pub use secret::ClientSecret;
+
+#[cfg(feature = "fuzzing")]
+pub(crate) use response::{parse_success, refusal};

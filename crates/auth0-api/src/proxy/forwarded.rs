@@ -227,11 +227,6 @@ fn is_tchar(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
-#[cfg(feature = "fuzzing")]
-pub(crate) fn fuzz_forwarded(headers: &HeaderMap) -> bool {
-    forwarded(headers).is_some() || reported(headers).host.is_some()
-}
-
 /// Headers from `(name, value)` pairs, for the proxy module's tests.
 #[cfg(test)]
 pub(super) fn test_headers(pairs: &[(&str, &str)]) -> HeaderMap {

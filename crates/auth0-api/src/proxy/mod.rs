@@ -8,6 +8,3 @@ mod url;
 
 pub use trust::TrustProxy;
 pub(crate) use url::UrlPolicy;
-
-#[cfg(feature = "fuzzing")]
-pub(crate) use forwarded::fuzz_forwarded;

@@ -719,11 +719,13 @@ async fn hanging_token_endpoint_times_out() {
 
 #[tokio::test]
 async fn closed_port_is_a_network_error() {
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        addr.port()
-    };
+    // A port bound by this test without listening: nothing else can take it, and every
+    // connection to it is refused.
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .bind("127.0.0.1:0".parse().expect("addr"))
+        .expect("bind");
+    let port = socket.local_addr().expect("addr").port();
     let issuer = issuer().await;
     let auth0 = build(
         builder(&issuer)

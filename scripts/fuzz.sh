@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Builds every cargo-fuzz target in fuzz/ once, then runs each for SECONDS, one after the
+# other, starting from its committed seeds (fuzz/corpus/<target>/). Fails if any target finds
+# a crash (the input is kept in fuzz/artifacts/<target>/) and prints one line of libFuzzer's
+# final statistics per target.
+#
+#   scripts/fuzz.sh SECONDS [TARGET...]
+#
+# Environment:
+#   FUZZ_SANITIZER   none (default: the cheapest build, still with coverage feedback, debug
+#                    assertions and overflow checks) or address (slower; finds memory errors
+#                    in unsafe code, of which the crate has none).
+#   FUZZ_TARGET_DIR  build directory (default target/fuzz, next to the workspace's own).
+#   FUZZ_JOBS        cargo build jobs (default: cargo's).
+#   FUZZ_CODEGEN_UNITS  16 (default: a faster build, somewhat slower runs) or 1 (cargo fuzz's
+#                    own default: the fastest runs, for long campaigns).
+#   FUZZ_NICE        niceness of the fuzzing runs (default 0).
+# cargo fuzz needs a nightly compiler; on a stable toolchain RUSTC_BOOTSTRAP=1 enables the
+# flags it uses (set here).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ $# -lt 1 ] || ! [[ $1 =~ ^[0-9]+$ ]]; then
+  echo "usage: $0 SECONDS [TARGET...]" >&2
+  exit 2
+fi
+seconds=$1
+shift
+
+export RUSTC_BOOTSTRAP=1
+sanitizer=${FUZZ_SANITIZER:-none}
+target_dir=${FUZZ_TARGET_DIR:-$PWD/target/fuzz}
+niceness=${FUZZ_NICE:-0}
+
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  echo "== installing cargo-fuzz"
+  cargo install cargo-fuzz --locked
+fi
+
+# The fuzz crate is its own workspace; starting from the main lock file pins the shared
+# dependencies to the versions the workspace builds and tests with (and already downloaded).
+if [ ! -f fuzz/Cargo.lock ]; then
+  cp Cargo.lock fuzz/Cargo.lock
+fi
+
+if [ $# -gt 0 ]; then
+  targets=("$@")
+else
+  mapfile -t targets < <(cargo fuzz list)
+fi
+
+echo "== building ${#targets[@]} fuzz targets (sanitizer: $sanitizer)"
+build_args=(--release --debug-assertions --sanitizer "$sanitizer" --target-dir "$target_dir"
+  --codegen-units "${FUZZ_CODEGEN_UNITS:-16}")
+if [ -n "${FUZZ_JOBS:-}" ]; then build_args+=(--jobs "$FUZZ_JOBS"); fi
+cargo fuzz build "${build_args[@]}"
+bin_dir="$target_dir/$(rustc -vV | sed -n 's/^host: //p')/release"
+
+logs="$target_dir/logs"
+mkdir -p "$logs"
+summary=()
+failed=()
+for t in "${targets[@]}"; do
+  work="$target_dir/corpus/$t"
+  mkdir -p "$work" "fuzz/artifacts/$t" "fuzz/corpus/$t"
+  echo "== fuzzing $t for ${seconds}s"
+  # New inputs go to the work corpus (first directory); the committed seeds are read only.
+  if nice -n "$niceness" "$bin_dir/$t" \
+    -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    -artifact_prefix="fuzz/artifacts/$t/" "$work" "fuzz/corpus/$t" \
+    >"$logs/$t.log" 2>&1; then
+    status=ok
+  else
+    status=FAILED
+    failed+=("$t")
+    tail -n 40 "$logs/$t.log" >&2
+  fi
+  done_line=$(grep -E '^#[0-9]+[[:space:]]+(DONE|pulse|NEW|REDUCE|INITED)' "$logs/$t.log" | tail -n 1 || true)
+  cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$done_line")
+  ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$done_line")
+  corp=$(sed -n 's/.* corp: \([0-9]*\).*/\1/p' <<<"$done_line")
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$logs/$t.log")
+  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$logs/$t.log")
+  rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$logs/$t.log")
+  summary+=("$(printf '%-16s %-6s execs=%-10s exec/s=%-7s cov=%-6s ft=%-6s corpus=%-6s rss_mb=%s' \
+    "$t" "$status" "${execs:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "${rss:-?}")")
+done
+
+echo "== fuzz summary (${seconds}s per target; logs in $logs)"
+printf '%s\n' "${summary[@]}"
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "crashes or errors in: ${failed[*]} (inputs in fuzz/artifacts/)" >&2
+  exit 1
+fi
