@@ -60,6 +60,11 @@ pub(crate) use verifier::{DpopOptions, DpopVerifier, ProofInput};
 /// The `DPoP` request header carrying the proof.
 pub const DPOP: http::HeaderName = http::HeaderName::from_static("dpop");
 
+#[cfg(feature = "bench-internals")]
+pub(crate) fn normalize_htu_for_bench(url: &str) -> Option<String> {
+    htu::normalize_htu(url).ok()
+}
+
 #[cfg(feature = "fuzzing")]
 pub(crate) fn fuzz_single_proof(headers: &http::HeaderMap) -> bool {
     single_proof(headers).is_ok()
