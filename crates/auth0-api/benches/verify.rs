@@ -1,14 +1,27 @@
-//! The hot path, measured side by side with the raw aws-lc-rs signature check it is built
-//! on: `cargo bench -p auth0-api --bench verify`.
+//! The hot path as a server sees it, each figure next to the raw aws-lc-rs floor it is
+//! built on, from the same run: `cargo bench -p auth0-api --bench verify`.
 //!
-//! - `raw_aws_lc/<alg>`: one signature verification on a pre-parsed key (the floor).
-//! - `verify_request/<alg>/uncached`: the whole Bearer pipeline with the verified-token
-//!   cache off (header parsing, JWS decode, key lookup, signature, claims).
-//! - `verify_request/<alg>/cached`: the same request when the token was seen before.
+//! Every verifier has the default configuration (verified-token cache on). "New token"
+//! means a different, pre-minted token every iteration: a pool of tokens is verified once
+//! each by a fresh verifier (built and warmed outside the timed region), so nothing is
+//! served from the cache.
+//!
+//! - `raw_aws_lc/<alg>`: one signature verification on a pre-parsed key (the floor), over
+//!   the same pool of signing inputs.
+//! - `bearer/<alg>/new_token`: `verify_request` with a Bearer token seen for the first time.
+//! - `bearer/<alg>/second_sighting`: the same pool seen a second time: the full check plus
+//!   the cache insert (the difference to `new_token` is the insert on its own).
+//! - `bearer/<alg>/cache_hit`: one token repeated.
+//! - `dpop/new_token_new_proof` vs `raw_aws_lc/RS256+ES256`: a new RS256 token bound to an
+//!   ES256 key and a new proof every iteration (both signatures checked).
+//! - `dpop/same_token_new_proof`: one bound token (cached), a new proof every iteration.
+//! - `parts/*`: `htu` normalization, JWK thumbprint, challenge building.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
-use auth0_api::Auth0;
-use auth0_api_testing::{Algorithm, TestIssuer};
+use std::time::{Duration, Instant};
+
+use auth0_api::{Auth0, ErrorKind};
+use auth0_api_testing::{Algorithm, DpopKey, TestIssuer};
 use aws_lc_rs::signature::{self, ParsedPublicKey, UnparsedPublicKey};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -16,44 +29,109 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use http::header::AUTHORIZATION;
 use http::{HeaderMap, HeaderValue, Method};
 
+const URL: &str = "https://api.example.com/data";
+/// Tokens per pool: more than the iterations of one timed chunk, fewer than the cache holds.
+const POOL: usize = 8_000;
+
 fn b64(v: &serde_json::Value, name: &str) -> Vec<u8> {
     URL_SAFE_NO_PAD.decode(v[name].as_str().unwrap()).unwrap()
 }
 
-/// A pre-parsed aws-lc-rs key for the issuer's JWK, and the token's signing input and
-/// signature, to time the bare signature check.
-fn raw_parts(
-    issuer: &TestIssuer,
-    kid: &str,
-    alg: Algorithm,
-    token: &str,
-) -> (ParsedPublicKey, Vec<u8>, Vec<u8>) {
-    let jwk = issuer.public_jwk(kid).unwrap();
-    let key = match alg {
+fn raw_key(jwk: &serde_json::Value, alg: Algorithm) -> ParsedPublicKey {
+    match alg {
         Algorithm::RS256 => signature::RsaPublicKeyComponents {
-            n: b64(&jwk, "n"),
-            e: b64(&jwk, "e"),
+            n: b64(jwk, "n"),
+            e: b64(jwk, "e"),
         }
         .to_parsed_public_key(&signature::RSA_PKCS1_2048_8192_SHA256)
         .unwrap(),
         Algorithm::ES256 => {
             let mut point = vec![4u8];
-            point.extend(b64(&jwk, "x"));
-            point.extend(b64(&jwk, "y"));
+            point.extend(b64(jwk, "x"));
+            point.extend(b64(jwk, "y"));
             UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point)
                 .parse()
                 .unwrap()
         }
-        _ => UnparsedPublicKey::new(&signature::ED25519, b64(&jwk, "x"))
+        _ => UnparsedPublicKey::new(&signature::ED25519, b64(jwk, "x"))
             .parse()
             .unwrap(),
-    };
-    let (input, sig) = token.rsplit_once('.').unwrap();
+    }
+}
+
+/// The signing input and signature of a compact JWS.
+fn raw_parts(jws: &str) -> (Vec<u8>, Vec<u8>) {
+    let (input, sig) = jws.rsplit_once('.').unwrap();
     (
-        key,
         input.as_bytes().to_vec(),
         URL_SAFE_NO_PAD.decode(sig).unwrap(),
     )
+}
+
+fn bearer(token: &str) -> HeaderMap {
+    let mut h = HeaderMap::new();
+    h.insert(
+        AUTHORIZATION,
+        HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
+    );
+    h
+}
+
+fn dpop_headers(token: &str, proof: &str) -> HeaderMap {
+    let mut h = HeaderMap::new();
+    h.insert(
+        AUTHORIZATION,
+        HeaderValue::from_str(&format!("DPoP {token}")).unwrap(),
+    );
+    h.insert("dpop", HeaderValue::from_str(proof).unwrap());
+    h
+}
+
+struct Bench {
+    rt: tokio::runtime::Runtime,
+    issuer: TestIssuer,
+}
+
+impl Bench {
+    /// A verifier with the default configuration, its keys already fetched.
+    fn fresh(&self, warm: &str) -> Auth0 {
+        let auth0 = Auth0::builder()
+            .issuer(self.issuer.issuer())
+            .audience(self.issuer.audience())
+            .clock(self.issuer.clock())
+            .build()
+            .unwrap();
+        self.rt
+            .block_on(auth0.verify_access_token_ignoring_dpop_binding(warm))
+            .unwrap();
+        auth0
+    }
+
+    /// Times `iters` requests from `pool`, each seen `seen_before` times untimed first by
+    /// the same verifier; a fresh verifier for every pass over the pool.
+    fn timed(&self, pool: &[HeaderMap], warm: &str, seen_before: usize, iters: u64) -> Duration {
+        let mut total = Duration::ZERO;
+        let mut left = usize::try_from(iters).unwrap();
+        while left > 0 {
+            let n = left.min(pool.len());
+            let auth0 = self.fresh(warm);
+            let chunk = &pool[..n];
+            self.rt.block_on(async {
+                for _ in 0..seen_before {
+                    for h in chunk {
+                        auth0.verify_request(&Method::GET, URL, h).await.unwrap();
+                    }
+                }
+                let start = Instant::now();
+                for h in chunk {
+                    std::hint::black_box(auth0.verify_request(&Method::GET, URL, h).await.unwrap());
+                }
+                total += start.elapsed();
+            });
+            left -= n;
+        }
+        total
+    }
 }
 
 fn bench(c: &mut Criterion) {
@@ -62,64 +140,157 @@ fn bench(c: &mut Criterion) {
         .build()
         .unwrap();
     let issuer = rt.block_on(TestIssuer::start());
+    let b = Bench { rt, issuer };
     let algs = [
         (Algorithm::RS256, "RS256"),
         (Algorithm::ES256, "ES256"),
         (Algorithm::EdDSA, "EdDSA"),
     ];
-    let kids: Vec<String> = algs.iter().map(|(a, _)| issuer.add_key(*a)).collect();
-    let build = |cache: u64| {
-        Auth0::builder()
-            .issuer(issuer.issuer())
-            .audience(issuer.audience())
-            .clock(issuer.clock())
-            .token_cache_capacity(cache)
-            .build()
-            .unwrap()
-    };
-    let uncached = build(0);
-    let cached = build(10_000);
-
     let mut group = c.benchmark_group("hot_path");
-    for ((alg, name), kid) in algs.into_iter().zip(&kids) {
-        let token = issuer
-            .token()
-            .key(kid)
-            .scope("read:data write:data")
-            .claim("org_id", "org_123")
-            .sign();
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            AUTHORIZATION,
-            HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
-        );
-        let url = "https://api.example.com/data";
-        for auth0 in [&uncached, &cached] {
-            rt.block_on(auth0.verify_request(&Method::GET, url, &headers))
+    let mut rs256_kid = String::new();
+    for (alg, name) in algs {
+        let kid = b.issuer.add_key(alg);
+        if alg == Algorithm::RS256 {
+            rs256_kid.clone_from(&kid);
+        }
+        let mint = |i: usize| {
+            b.issuer
+                .token()
+                .key(&kid)
+                .sub(format!("user-{i}"))
+                .scope("read:data write:data")
+                .claim("org_id", "org_123")
+                .claim("jti", format!("t{i}"))
+                .sign()
+        };
+        let tokens: Vec<String> = (0..POOL).map(mint).collect();
+        let warm = mint(POOL + 1);
+        let pool: Vec<HeaderMap> = tokens.iter().map(|t| bearer(t)).collect();
+        let key = raw_key(&b.issuer.public_jwk(&kid).unwrap(), alg);
+        let raw: Vec<_> = tokens.iter().map(|t| raw_parts(t)).collect();
+
+        let mut i = 0;
+        group.bench_function(format!("raw_aws_lc/{name}"), |bench| {
+            bench.iter(|| {
+                i = (i + 1) % raw.len();
+                let (input, sig) = &raw[i];
+                key.verify_sig(std::hint::black_box(input), sig).unwrap()
+            })
+        });
+        group.bench_function(format!("bearer/{name}/new_token"), |bench| {
+            bench.iter_custom(|iters| b.timed(&pool, &warm, 0, iters))
+        });
+        group.bench_function(format!("bearer/{name}/second_sighting"), |bench| {
+            bench.iter_custom(|iters| b.timed(&pool, &warm, 1, iters))
+        });
+        let auth0 = b.fresh(&warm);
+        let one = &pool[0];
+        for _ in 0..2 {
+            b.rt.block_on(auth0.verify_request(&Method::GET, URL, one))
                 .unwrap();
         }
-
-        let (key, input, sig) = raw_parts(&issuer, kid, alg, &token);
-        group.bench_function(format!("raw_aws_lc/{name}"), |b| {
-            b.iter(|| key.verify_sig(std::hint::black_box(&input), &sig).unwrap())
-        });
-        group.bench_function(format!("verify_request/{name}/uncached"), |b| {
-            b.to_async(&rt).iter(|| async {
-                uncached
-                    .verify_request(&Method::GET, url, &headers)
-                    .await
-                    .unwrap()
-            })
-        });
-        group.bench_function(format!("verify_request/{name}/cached"), |b| {
-            b.to_async(&rt).iter(|| async {
-                cached
-                    .verify_request(&Method::GET, url, &headers)
-                    .await
-                    .unwrap()
-            })
+        group.bench_function(format!("bearer/{name}/cache_hit"), |bench| {
+            bench
+                .to_async(&b.rt)
+                .iter(|| async { auth0.verify_request(&Method::GET, URL, one).await.unwrap() })
         });
     }
+
+    // DPoP: RS256 access tokens bound to an ES256 key, one ES256 proof per request.
+    let dpop_key = DpopKey::generate(Algorithm::ES256);
+    let clock = b.issuer.clock();
+    let bound = |i: usize| {
+        b.issuer
+            .token()
+            .key(&rs256_kid)
+            .sub(format!("user-{i}"))
+            .claim("jti", format!("d{i}"))
+            .bound_to(&dpop_key)
+            .sign()
+    };
+    let proof = |token: &str| {
+        dpop_key
+            .proof("GET", URL)
+            .clock(&clock)
+            .access_token(token)
+            .sign()
+    };
+    let tokens: Vec<String> = (0..POOL).map(bound).collect();
+    let pool: Vec<HeaderMap> = tokens.iter().map(|t| dpop_headers(t, &proof(t))).collect();
+    let warm = bound(POOL + 1);
+    let rs_key = raw_key(&b.issuer.public_jwk(&rs256_kid).unwrap(), Algorithm::RS256);
+    let es_key = raw_key(&dpop_key.public_jwk(), Algorithm::ES256);
+    let raw: Vec<_> = pool
+        .iter()
+        .map(|h| {
+            let token = h[AUTHORIZATION]
+                .to_str()
+                .unwrap()
+                .trim_start_matches("DPoP ");
+            (raw_parts(token), raw_parts(h["dpop"].to_str().unwrap()))
+        })
+        .collect();
+    let mut i = 0;
+    group.bench_function("raw_aws_lc/RS256+ES256", |bench| {
+        bench.iter(|| {
+            i = (i + 1) % raw.len();
+            let ((ti, ts), (pi, ps)) = &raw[i];
+            rs_key.verify_sig(std::hint::black_box(ti), ts).unwrap();
+            es_key.verify_sig(std::hint::black_box(pi), ps).unwrap()
+        })
+    });
+    group.bench_function("dpop/new_token_new_proof", |bench| {
+        bench.iter_custom(|iters| b.timed(&pool, &warm, 0, iters))
+    });
+    let same = &tokens[0];
+    let same_pool: Vec<HeaderMap> = (0..POOL)
+        .map(|_| dpop_headers(same, &proof(same)))
+        .collect();
+    group.bench_function("dpop/same_token_new_proof", |bench| {
+        bench.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            let mut left = usize::try_from(iters).unwrap();
+            while left > 0 {
+                let n = left.min(same_pool.len());
+                let auth0 = b.fresh(&warm);
+                b.rt.block_on(async {
+                    // The bound token is cached before timing starts (second sighting).
+                    for _ in 0..2 {
+                        let _ = auth0.verify_access_token_ignoring_dpop_binding(same).await;
+                    }
+                    let start = Instant::now();
+                    for h in &same_pool[..n] {
+                        std::hint::black_box(
+                            auth0.verify_request(&Method::GET, URL, h).await.unwrap(),
+                        );
+                    }
+                    total += start.elapsed();
+                });
+                left -= n;
+            }
+            total
+        })
+    });
+
+    // The parts of the DPoP path and of a refusal.
+    let auth0 = b.fresh(&warm);
+    let refused =
+        b.rt.block_on(auth0.verify_request(&Method::GET, URL, &HeaderMap::new()))
+            .unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::MissingCredentials);
+    group.bench_function("parts/challenge_www_authenticate", |bench| {
+        bench.iter(|| auth0.www_authenticate(std::hint::black_box(&refused)))
+    });
+    group.bench_function("parts/challenge_error_response", |bench| {
+        bench.iter(|| auth0.error_response(std::hint::black_box(&refused)))
+    });
+    let jwk = dpop_key.public_jwk();
+    group.bench_function("parts/htu_normalize", |bench| {
+        bench.iter(|| auth0_api::bench_internals::normalize_htu(std::hint::black_box(URL)))
+    });
+    group.bench_function("parts/jwk_parse_and_thumbprint", |bench| {
+        bench.iter(|| auth0_api::bench_internals::jwk_thumbprint(std::hint::black_box(&jwk)))
+    });
     group.finish();
 }
 

@@ -254,6 +254,12 @@ impl Auth0Builder {
     /// How many verified tokens to remember (by SHA-256 of the token) so repeated tokens
     /// skip the signature check; `exp`/`nbf` and the key are re-checked on every hit.
     /// Default 10,000; 0 disables the cache.
+    ///
+    /// A token is stored on its second verified sighting: the first only marks its digest
+    /// in a small Bloom filter (16 bits per entry, at most 1 MiB, cleared after as many
+    /// first sightings as the capacity), so tokens used once cost no insert and no memory.
+    /// Beyond the capacity the cache keeps the tokens seen most often (TinyLFU) and drops
+    /// entries idle for an hour.
     pub fn token_cache_capacity(mut self, entries: u64) -> Self {
         self.token_cache_capacity = entries;
         self

@@ -133,6 +133,10 @@ mod verifier;
 #[doc(hidden)]
 pub mod fuzzing;
 
+#[cfg(feature = "bench-internals")]
+#[doc(hidden)]
+pub mod bench_internals;
+
 pub use act::ActError;
 pub use builder::Auth0Builder;
 pub use challenge::DPOP_NONCE;

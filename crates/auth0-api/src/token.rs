@@ -3,6 +3,7 @@
 //! front.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use aws_lc_rs::digest;
@@ -29,25 +30,157 @@ pub(crate) struct TokenVerifier {
 }
 
 /// A verified token remembered by the SHA-256 of its compact form.
-struct CachedToken {
+pub(crate) struct CachedToken {
     claims: Claims,
     key: Arc<PublicKey>,
     keys: Arc<KeyCache>,
 }
 
 /// Verified tokens, so a repeated token costs a hash and a lookup instead of a signature
-/// check. Entries are dropped when their key leaves the JWKS; `exp`/`nbf` are re-checked on
-/// every hit.
-pub(crate) struct TokenCache(Option<moka::sync::Cache<[u8; 32], Arc<CachedToken>>>);
+/// check.
+///
+/// Admission: a token is stored on its **second** verified sighting. The first one only
+/// sets two bits in a [`Doorkeeper`] (a small Bloom filter of token digests), so a token
+/// that never comes back (a new token every request) costs no cache insert and no memory.
+/// Eviction: beyond the capacity, the cache's TinyLFU policy keeps the tokens seen most
+/// often; an entry idle for an hour is dropped. Entries are dropped when their key leaves
+/// the JWKS; `exp`/`nbf` are re-checked on every hit. Only tokens whose signature and claims
+/// verified reach the doorkeeper or the cache, and both are keyed by the SHA-256 of the whole
+/// token, so a token differing in any byte never hits.
+pub(crate) struct TokenCache<V = Arc<CachedToken>>(Option<Entries<V>>);
 
-impl TokenCache {
+struct Entries<V> {
+    map: moka::sync::Cache<[u8; 32], V>,
+    doorkeeper: Doorkeeper,
+}
+
+impl<V: Clone + Send + Sync + 'static> TokenCache<V> {
     pub(crate) fn new(capacity: u64) -> Self {
         Self((capacity > 0).then(|| {
-            moka::sync::Cache::builder()
-                .max_capacity(capacity)
-                .time_to_idle(Duration::from_secs(3600))
-                .build()
+            Entries {
+                map: moka::sync::Cache::builder()
+                    .max_capacity(capacity)
+                    .time_to_idle(Duration::from_secs(3600))
+                    .build(),
+                doorkeeper: Doorkeeper::new(capacity),
+            }
         }))
+    }
+
+    /// The cache key of `token`, when the cache is on.
+    fn key(&self, token: &str) -> Option<[u8; 32]> {
+        self.0.as_ref().map(|_| {
+            let mut k = [0u8; 32];
+            k.copy_from_slice(digest::digest(&digest::SHA256, token.as_bytes()).as_ref());
+            k
+        })
+    }
+
+    fn get(&self, key: &[u8; 32]) -> Option<V> {
+        self.0.as_ref().and_then(|e| e.map.get(key))
+    }
+
+    fn invalidate(&self, key: &[u8; 32]) {
+        if let Some(e) = &self.0 {
+            e.map.invalidate(key);
+        }
+    }
+
+    /// Remembers a verified token when it passes the admission policy (seen before);
+    /// returns whether it was stored.
+    fn admit(&self, key: [u8; 32], entry: impl FnOnce() -> V) -> bool {
+        let Some(e) = &self.0 else {
+            return false;
+        };
+        if !e.doorkeeper.seen_before(&key) {
+            return false;
+        }
+        e.map.insert(key, entry());
+        true
+    }
+
+    /// Whether `token` is cached.
+    #[cfg(test)]
+    pub(crate) fn contains(&self, token: &str) -> bool {
+        self.key(token).is_some_and(|k| self.get(&k).is_some())
+    }
+}
+
+/// Digests of tokens verified once and not (yet) cached: a Bloom filter with two probes,
+/// 16 bits per cache entry (a power of two, between 4 Ki and 8 Mi bits: at most 1 MiB),
+/// cleared after as many first sightings as the cache holds entries, so it stays bounded
+/// and its false-positive rate stays near 1.5 %. A false positive only caches a verified
+/// token one sighting early.
+struct Doorkeeper {
+    words: Box<[AtomicU64]>,
+    /// Number of bits - 1 (the bit count is a power of two).
+    mask: u64,
+    /// First sightings recorded since the last clear.
+    added: AtomicU64,
+    clear_after: u64,
+}
+
+impl Doorkeeper {
+    const MIN_BITS: u64 = 1 << 12;
+    const MAX_BITS: u64 = 1 << 23;
+
+    fn new(capacity: u64) -> Self {
+        let bits = capacity
+            .saturating_mul(16)
+            .clamp(Self::MIN_BITS, Self::MAX_BITS)
+            .next_power_of_two();
+        Self {
+            words: (0..bits / 64).map(|_| AtomicU64::new(0)).collect(),
+            mask: bits - 1,
+            added: AtomicU64::new(0),
+            clear_after: capacity.max(1),
+        }
+    }
+
+    /// The two bit positions of `digest` (a SHA-256, so its bytes are uniform).
+    fn probes(&self, digest: &[u8; 32]) -> [u64; 2] {
+        let word = |at: usize| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&digest[at..at + 8]);
+            u64::from_le_bytes(b) & self.mask
+        };
+        [word(0), word(8)]
+    }
+
+    fn test(&self, bit: u64) -> bool {
+        self.word(bit)
+            .is_some_and(|w| w.load(Ordering::Relaxed) & (1 << (bit % 64)) != 0)
+    }
+
+    fn word(&self, bit: u64) -> Option<&AtomicU64> {
+        usize::try_from(bit / 64)
+            .ok()
+            .and_then(|i| self.words.get(i))
+    }
+
+    /// Whether `digest` was recorded before; records it when it was not.
+    fn seen_before(&self, digest: &[u8; 32]) -> bool {
+        let probes = self.probes(digest);
+        if probes.iter().all(|b| self.test(*b)) {
+            return true;
+        }
+        for bit in probes {
+            if let Some(w) = self.word(bit) {
+                w.fetch_or(1 << (bit % 64), Ordering::Relaxed);
+            }
+        }
+        if self.added.fetch_add(1, Ordering::Relaxed) + 1 >= self.clear_after {
+            self.added.store(0, Ordering::Relaxed);
+            for w in &*self.words {
+                w.store(0, Ordering::Relaxed);
+            }
+        }
+        false
+    }
+
+    #[cfg(test)]
+    fn bits(&self) -> usize {
+        self.words.len() * 64
     }
 }
 
@@ -62,13 +195,9 @@ impl TokenVerifier {
             return Err(ErrorKind::TokenTooLarge.into());
         }
 
-        let cache_key = self.cache.0.as_ref().map(|_| {
-            let mut k = [0u8; 32];
-            k.copy_from_slice(digest::digest(&digest::SHA256, token.as_bytes()).as_ref());
-            k
-        });
-        if let (Some(cache), Some(k)) = (&self.cache.0, &cache_key) {
-            if let Some(hit) = cache.get(k) {
+        let cache_key = self.cache.key(token);
+        if let Some(k) = &cache_key {
+            if let Some(hit) = self.cache.get(k) {
                 if self.keys.has_resolver() {
                     // The resolver may answer differently per request: ask it again.
                     self.keys
@@ -80,7 +209,7 @@ impl TokenVerifier {
                     self.rules.check_times(&hit.claims, self.clock.now())?;
                     return Ok(hit.claims.clone());
                 }
-                cache.invalidate(k);
+                self.cache.invalidate(k);
             }
         }
 
@@ -131,15 +260,14 @@ impl TokenVerifier {
         let claims =
             self.rules
                 .claims(decoded.payload, &snapshot.issuer, self.clock.now(), self.id)?;
-        if let (Some(cache), Some(k)) = (&self.cache.0, cache_key) {
-            cache.insert(
-                k,
+        if let Some(k) = cache_key {
+            self.cache.admit(k, || {
                 Arc::new(CachedToken {
                     claims: claims.clone(),
                     key,
                     keys,
-                }),
-            );
+                })
+            });
         }
         Ok(claims)
     }
@@ -149,4 +277,136 @@ async fn keys_snapshot(keys: &Arc<KeyCache>) -> Result<Arc<Snapshot>, Error> {
     keys.snapshot()
         .await
         .map_err(|e| Error::new(ErrorKind::KeysUnavailable).with_source(e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Auth0;
+    use auth0_api_testing::TestIssuer;
+
+    fn digest_of(i: u64) -> [u8; 32] {
+        let mut k = [0u8; 32];
+        k.copy_from_slice(digest::digest(&digest::SHA256, &i.to_le_bytes()).as_ref());
+        k
+    }
+
+    #[test]
+    fn the_second_sighting_is_cached_not_the_first() {
+        let cache: TokenCache<u64> = TokenCache::new(100);
+        let k = digest_of(1);
+        assert!(!cache.admit(k, || 1), "first sighting");
+        assert!(cache.get(&k).is_none());
+        assert!(cache.admit(k, || 1), "second sighting");
+        assert_eq!(cache.get(&k), Some(1));
+        let off: TokenCache<u64> = TokenCache::new(0);
+        assert!(!off.admit(k, || 1) && !off.admit(k, || 1), "cache off");
+        assert!(off.key("t").is_none());
+    }
+
+    #[test]
+    fn the_doorkeeper_is_bounded_and_forgets() {
+        assert_eq!(Doorkeeper::new(0).bits(), 1 << 12);
+        assert_eq!(Doorkeeper::new(10_000).bits(), 1 << 18);
+        assert_eq!(Doorkeeper::new(u64::MAX).bits(), 1 << 23, "at most 1 MiB");
+        // Cleared after `capacity` first sightings: a token seen once, then forgotten,
+        // is a first sighting again.
+        let d = Doorkeeper::new(50);
+        assert!(!d.seen_before(&digest_of(0)));
+        assert!(d.seen_before(&digest_of(0)));
+        for i in 1..50 {
+            assert!(!d.seen_before(&digest_of(1000 + i)));
+        }
+        assert!(d.words.iter().all(|w| w.load(Ordering::Relaxed) == 0));
+        assert!(!d.seen_before(&digest_of(0)), "forgotten after the clear");
+        // Few false positives at the designed load (16 bits per entry).
+        let d = Doorkeeper::new(10_000);
+        for i in 0..9_999 {
+            d.seen_before(&digest_of(i));
+        }
+        let false_positives = (100_000..110_000)
+            .filter(|i| d.seen_before(&digest_of(*i)))
+            .count();
+        assert!(false_positives < 400, "{false_positives}");
+    }
+
+    #[test]
+    fn the_cache_is_bounded() {
+        let cache: TokenCache<u64> = TokenCache::new(64);
+        for i in 0..1_000 {
+            let k = digest_of(i);
+            cache.admit(k, || i);
+            cache.admit(k, || i);
+        }
+        let Some(e) = &cache.0 else {
+            panic!("cache on")
+        };
+        e.map.run_pending_tasks();
+        assert!(e.map.entry_count() <= 64, "{}", e.map.entry_count());
+    }
+
+    /// A verifier on the system clock (the test issuer's clock starts at the system time).
+    async fn verifier(issuer: &TestIssuer) -> Auth0 {
+        Auth0::builder()
+            .issuer(issuer.issuer())
+            .audience(issuer.audience())
+            .build()
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_verified_token_is_cached_on_its_second_sighting() {
+        let issuer = TestIssuer::start().await;
+        let auth0 = verifier(&issuer).await;
+        let cache = auth0.token_cache();
+        let token = issuer.token().sign();
+        auth0.verify_access_token(&token).await.unwrap();
+        assert!(!cache.contains(&token), "seen once: not cached");
+        auth0.verify_access_token(&token).await.unwrap();
+        assert!(cache.contains(&token), "seen twice: cached");
+        // A refused token is never remembered, however often it comes.
+        let wrong = issuer.token().audience("https://other.example/").sign();
+        for _ in 0..3 {
+            assert!(auth0.verify_access_token(&wrong).await.is_err());
+        }
+        assert!(!cache.contains(&wrong));
+    }
+
+    #[tokio::test]
+    async fn a_tampered_token_never_hits() {
+        let issuer = TestIssuer::start().await;
+        let auth0 = verifier(&issuer).await;
+        let token = issuer.token().sub("alice").sign();
+        for _ in 0..3 {
+            auth0.verify_access_token(&token).await.unwrap();
+        }
+        assert!(auth0.token_cache().contains(&token));
+        let (head, sig) = token.rsplit_once('.').unwrap();
+        let (h, p) = head.split_once('.').unwrap();
+        let claims = crate::jose::b64_decode(p.as_bytes()).unwrap();
+        let forged_claims = String::from_utf8(claims).unwrap().replace("alice", "admin");
+        let forged = format!(
+            "{h}.{}.{sig}",
+            crate::jose::b64_encode(forged_claims.as_bytes())
+        );
+        let mut s = crate::jose::b64_decode(sig.as_bytes()).unwrap();
+        s[3] ^= 1;
+        let flipped = format!("{head}.{}", crate::jose::b64_encode(&s));
+        for bad in [forged, flipped] {
+            for _ in 0..3 {
+                assert_eq!(
+                    auth0
+                        .verify_access_token(&bad)
+                        .await
+                        .err()
+                        .map(|e| e.kind()),
+                    Some(ErrorKind::InvalidSignature)
+                );
+            }
+        }
+        assert_eq!(
+            auth0.verify_access_token(&token).await.unwrap().sub(),
+            Some("alice")
+        );
+    }
 }

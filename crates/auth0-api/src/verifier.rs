@@ -306,6 +306,12 @@ impl Auth0 {
         self.inner.challenges.www_authenticate(err)
     }
 
+    /// The verified-token cache.
+    #[cfg(test)]
+    pub(crate) fn token_cache(&self) -> &crate::token::TokenCache {
+        &self.inner.tokens.cache
+    }
+
     /// The issuer's key cache and the HTTP sender, for token exchange.
     #[cfg(feature = "token-exchange")]
     pub(crate) fn exchange_parts(

@@ -111,6 +111,11 @@ pub(crate) fn normalize_htu(url: &str) -> Result<String, HtuError> {
 ///
 /// Both are normalized with [`normalize_htu`]; either failing to normalize is a mismatch.
 pub(crate) fn htu_matches(proof_htu: &str, request_url: &str) -> bool {
+    // The usual case, a client that sends the URL as the server spells it: one
+    // normalization (equal inputs normalize alike), not two.
+    if proof_htu == request_url {
+        return normalize_htu(request_url).is_ok();
+    }
     match (normalize_htu(proof_htu), normalize_htu(request_url)) {
         (Ok(proof), Ok(request)) => proof == request,
         _ => false,
@@ -260,6 +265,23 @@ mod tests {
 
     fn norm(url: &str) -> String {
         normalize_htu(url).unwrap_or_else(|e| panic!("{url:?} should normalize, got {e}"))
+    }
+
+    #[test]
+    fn identical_urls_match_only_when_they_normalize() {
+        assert!(htu_matches(
+            "https://api.example.com/data",
+            "https://api.example.com/data"
+        ));
+        for bad in [
+            "ftp://x/",
+            "https://user@x/",
+            "/relative",
+            "https://x:99999/",
+            "",
+        ] {
+            assert!(!htu_matches(bad, bad), "{bad:?}");
+        }
     }
 
     #[test]

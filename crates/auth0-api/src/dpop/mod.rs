@@ -60,5 +60,10 @@ pub(crate) use verifier::{DpopOptions, DpopVerifier, ProofInput};
 /// The `DPoP` request header carrying the proof.
 pub const DPOP: http::HeaderName = http::HeaderName::from_static("dpop");
 
+#[cfg(feature = "bench-internals")]
+pub(crate) fn normalize_htu_for_bench(url: &str) -> Option<String> {
+    htu::normalize_htu(url).ok()
+}
+
 #[cfg(feature = "fuzzing")]
 pub(crate) use htu::{htu_matches, normalize_htu};

@@ -11,7 +11,6 @@ use super::htu::htu_matches;
 use super::verifier::{DpopVerifier, ProofInput};
 use crate::claims::numeric_date;
 use crate::error::{Error, ErrorKind};
-use crate::jose::b64_encode;
 use crate::jwk::PublicKey;
 use crate::jws::{self, JwsError};
 use crate::replay::ReplayKey;
@@ -47,8 +46,20 @@ pub(crate) fn single_proof(headers: &HeaderMap) -> Result<&str, Error> {
 }
 
 /// `ath`: base64url(SHA-256(access token)).
+#[cfg(test)]
 pub(crate) fn ath(token: &str) -> String {
-    b64_encode(digest::digest(&digest::SHA256, token.as_bytes()).as_ref())
+    crate::jose::b64_encode(digest::digest(&digest::SHA256, token.as_bytes()).as_ref())
+}
+
+/// Whether `claimed` is the `ath` of `token`, without building a string.
+fn ath_matches(claimed: &str, token: &str) -> bool {
+    use base64::Engine as _;
+    let hash = digest::digest(&digest::SHA256, token.as_bytes());
+    let mut encoded = [0u8; 43];
+    matches!(
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode_slice(hash.as_ref(), &mut encoded),
+        Ok(43)
+    ) && claimed.as_bytes() == encoded
 }
 
 impl DpopVerifier {
@@ -104,7 +115,7 @@ impl DpopVerifier {
             return Err(ErrorKind::InvalidDpopIat.into());
         }
         match claims.get("ath").and_then(Value::as_str) {
-            Some(a) if a == ath(input.access_token) => {}
+            Some(a) if ath_matches(a, input.access_token) => {}
             _ => return Err(ErrorKind::DpopAthMismatch.into()),
         }
         if *input.jkt != *key.thumbprint() {
@@ -156,6 +167,18 @@ mod tests {
             ath("test_token"),
             "zAr5codUO2XaLH4UdkJgIYJsqxZvHgY-0BK4Vf-BllY"
         );
+        assert!(ath_matches(
+            "zAr5codUO2XaLH4UdkJgIYJsqxZvHgY-0BK4Vf-BllY",
+            "test_token"
+        ));
+        for wrong in [
+            "zAr5codUO2XaLH4UdkJgIYJsqxZvHgY-0BK4Vf-BllZ",
+            "zAr5codUO2XaLH4UdkJgIYJsqxZvHgY-0BK4Vf-BllY=",
+            "zAr5codUO2XaLH4UdkJgIYJsqxZvHgY-0BK4Vf-Bll",
+            "",
+        ] {
+            assert!(!ath_matches(wrong, "test_token"), "{wrong}");
+        }
     }
 
     #[test]

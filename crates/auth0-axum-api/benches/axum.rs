@@ -1,0 +1,155 @@
+//! A protected Axum route as a server runs it: a `tower::Service` call on a router, with
+//! the default configuration (verified-token cache on) and a different, pre-minted RS256
+//! token every iteration, next to a bare Axum route and the raw aws-lc-rs RS256 check from
+//! the same run: `cargo bench -p auth0-axum-api --bench axum`.
+//!
+//! - `raw_aws_lc/RS256`: one signature verification on a pre-parsed key.
+//! - `axum/bare`: the same router shape without authentication.
+//! - `axum/new_token`: the `Claims` extractor (as in the quickstart), a new token each
+//!   time (a fresh verifier per pass over the pool, built outside the timed region).
+//! - `axum/cache_hit`: one token repeated.
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::{Duration, Instant};
+
+use auth0_api_testing::TestIssuer;
+use auth0_axum_api::{Auth0, Claims, DpopNonceLayer};
+use aws_lc_rs::signature;
+use axum::body::Body;
+use axum::routing::get;
+use axum::{Json, Router};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use criterion::{Criterion, criterion_group, criterion_main};
+use http::header::AUTHORIZATION;
+use http::{HeaderValue, Request, StatusCode};
+use serde_json::{Value, json};
+use tower::ServiceExt as _;
+
+const POOL: usize = 8_000;
+
+async fn protected(claims: Claims) -> Json<Value> {
+    Json(json!({ "message": format!("Hello, {}", claims.sub().unwrap_or("?")) }))
+}
+
+async fn bare() -> Json<Value> {
+    Json(json!({ "message": format!("Hello, {}", "?") }))
+}
+
+fn request(auth: Option<&HeaderValue>) -> Request<Body> {
+    let mut r = Request::get("/protected").header("host", "api.example.com");
+    if let Some(v) = auth {
+        r = r.header(AUTHORIZATION, v.clone());
+    }
+    r.body(Body::empty()).unwrap()
+}
+
+fn bench(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let issuer = rt.block_on(TestIssuer::start());
+    let mint = |i: usize| {
+        issuer
+            .token()
+            .sub(format!("user-{i}"))
+            .scope("read:data")
+            .claim("jti", format!("t{i}"))
+            .sign()
+    };
+    let tokens: Vec<String> = (0..POOL).map(mint).collect();
+    let warm = mint(POOL + 1);
+    let auth: Vec<HeaderValue> = tokens
+        .iter()
+        .map(|t| HeaderValue::from_str(&format!("Bearer {t}")).unwrap())
+        .collect();
+    let router = || {
+        let auth0 = Auth0::builder()
+            .issuer(issuer.issuer())
+            .audience(issuer.audience())
+            .clock(issuer.clock())
+            .build()
+            .unwrap();
+        rt.block_on(auth0.verify_access_token(&warm)).unwrap();
+        Router::new()
+            .route("/protected", get(protected))
+            .with_state(auth0)
+            .layer(DpopNonceLayer::new())
+    };
+
+    let jwk = issuer.public_jwk(&issuer.default_kid()).unwrap();
+    let b64 = |n: &str| URL_SAFE_NO_PAD.decode(jwk[n].as_str().unwrap()).unwrap();
+    let key = signature::RsaPublicKeyComponents {
+        n: b64("n"),
+        e: b64("e"),
+    }
+    .to_parsed_public_key(&signature::RSA_PKCS1_2048_8192_SHA256)
+    .unwrap();
+    let raw: Vec<(Vec<u8>, Vec<u8>)> = tokens
+        .iter()
+        .map(|t| {
+            let (input, sig) = t.rsplit_once('.').unwrap();
+            (
+                input.as_bytes().to_vec(),
+                URL_SAFE_NO_PAD.decode(sig).unwrap(),
+            )
+        })
+        .collect();
+
+    let mut group = c.benchmark_group("axum");
+    let mut i = 0;
+    group.bench_function("raw_aws_lc/RS256", |b| {
+        b.iter(|| {
+            i = (i + 1) % raw.len();
+            let (input, sig) = &raw[i];
+            key.verify_sig(std::hint::black_box(input), sig).unwrap()
+        })
+    });
+    let bare_router: Router = Router::new()
+        .route("/protected", get(bare))
+        .layer(DpopNonceLayer::new());
+    group.bench_function("axum/bare", |b| {
+        b.to_async(&rt).iter(|| async {
+            let r = bare_router.clone().oneshot(request(None)).await.unwrap();
+            assert_eq!(r.status(), StatusCode::OK);
+        })
+    });
+    group.bench_function("axum/new_token", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            let mut left = usize::try_from(iters).unwrap();
+            while left > 0 {
+                let n = left.min(auth.len());
+                let app = router();
+                rt.block_on(async {
+                    let start = Instant::now();
+                    for v in &auth[..n] {
+                        let r = app.clone().oneshot(request(Some(v))).await.unwrap();
+                        assert_eq!(r.status(), StatusCode::OK);
+                    }
+                    total += start.elapsed();
+                });
+                left -= n;
+            }
+            total
+        })
+    });
+    let app = router();
+    for _ in 0..2 {
+        let r = rt
+            .block_on(app.clone().oneshot(request(Some(&auth[0]))))
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    group.bench_function("axum/cache_hit", |b| {
+        b.to_async(&rt).iter(|| async {
+            let r = app.clone().oneshot(request(Some(&auth[0]))).await.unwrap();
+            assert_eq!(r.status(), StatusCode::OK);
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
