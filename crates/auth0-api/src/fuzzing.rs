@@ -240,6 +240,11 @@ impl HttpClient for Served {
             _ => self.jwks.clone(),
         };
         let mut response = Response::new(body);
+        // Served from the URL asked for: no redirect (the verifier refuses an answer
+        // without a `ResponseUrl`).
+        response
+            .extensions_mut()
+            .insert(crate::ResponseUrl::new(request.uri().to_string()));
         if let Some(cc) = &self.cache_control {
             response
                 .headers_mut()
