@@ -28,11 +28,17 @@ wrapper="$target_dir/rustdoc-json-bootstrap"
 printf '#!/bin/sh\nRUSTC_BOOTSTRAP=1 exec "%s" "$@"\n' "$(rustc --print sysroot)/bin/rustdoc" >"$wrapper"
 chmod +x "$wrapper"
 
+# One rustdoc pass for all the crates: one `cargo doc` shares the dependency metadata
+# between them (and with the clippy step), where one `cargo rustdoc` per crate resolved
+# features per crate and checked dependencies again for each.
+pkgs=()
+for crate in $crates; do pkgs+=(-p "$crate"); done
+RUSTDOC="$wrapper" RUSTDOCFLAGS="-Z unstable-options --output-format json" \
+  cargo doc -q --no-deps --lib --all-features "${pkgs[@]}" || exit 2
+
 status=0
 for crate in $crates; do
   echo "-- external types: $crate"
-  RUSTDOC="$wrapper" cargo rustdoc -q -p "$crate" --lib --all-features -- \
-    -Z unstable-options --output-format json || exit 2
   json="$target_dir/doc/${crate//-/_}.json"
   rc=0
   python3 scripts/check_external_types.py --crate "$crate" \

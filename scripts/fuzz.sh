@@ -15,8 +15,15 @@
 #   FUZZ_CODEGEN_UNITS  16 (default: a faster build, somewhat slower runs) or 1 (cargo fuzz's
 #                    own default: the fastest runs, for long campaigns).
 #   FUZZ_NICE        niceness of the fuzzing runs (default 0).
-# cargo fuzz needs a nightly compiler; on a stable toolchain RUSTC_BOOTSTRAP=1 enables the
-# flags it uses (set here).
+#   FUZZ_OPT_LEVEL   optimization level of the fuzz build (default 3, as cargo fuzz builds;
+#                    CI's smoke run uses 1, which compiles faster and still runs
+#                    tens of thousands of inputs a second).
+#
+# The targets are cargo-fuzz targets (`cargo fuzz run jws` works where cargo-fuzz is
+# installed); this script builds them with cargo directly, with the flags `cargo fuzz build`
+# passes (SanitizerCoverage for libFuzzer's feedback, `--cfg fuzzing`, debug assertions),
+# so a fresh machine needs nothing beyond the stable toolchain. The address sanitizer is a
+# nightly flag on stable Rust: RUSTC_BOOTSTRAP=1 enables it (set here, for this build only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,11 +38,7 @@ export RUSTC_BOOTSTRAP=1
 sanitizer=${FUZZ_SANITIZER:-none}
 target_dir=${FUZZ_TARGET_DIR:-$PWD/target/fuzz}
 niceness=${FUZZ_NICE:-0}
-
-if ! cargo fuzz --version >/dev/null 2>&1; then
-  echo "== installing cargo-fuzz"
-  cargo install cargo-fuzz --locked
-fi
+triple=$(rustc -vV | sed -n 's/^host: //p')
 
 # The fuzz crate is its own workspace; starting from the main lock file pins the shared
 # dependencies to the versions the workspace builds and tests with (and already downloaded).
@@ -46,15 +49,39 @@ fi
 if [ $# -gt 0 ]; then
   targets=("$@")
 else
-  mapfile -t targets < <(cargo fuzz list)
+  mapfile -t targets < <(sed -n 's/^name = "\(.*\)"$/\1/p' fuzz/Cargo.toml | grep -v '^auth0-api-fuzz$')
 fi
 
+rustflags=(
+  -Cpasses=sancov-module
+  -Cllvm-args=-sanitizer-coverage-level=4
+  -Cllvm-args=-sanitizer-coverage-inline-8bit-counters
+  -Cllvm-args=-sanitizer-coverage-pc-table
+  -Cllvm-args=-sanitizer-coverage-trace-compares
+  -Cllvm-args=-sanitizer-coverage-stack-depth
+  -Cllvm-args=-simplifycfg-branch-fold-threshold=0
+  --cfg fuzzing
+  -Cdebug-assertions
+  -Coverflow-checks
+  "-Ccodegen-units=${FUZZ_CODEGEN_UNITS:-16}"
+)
+case "$sanitizer" in
+  none) ;;
+  address) rustflags+=(-Zsanitizer=address) ;;
+  *) echo "FUZZ_SANITIZER must be none or address" >&2; exit 2 ;;
+esac
+
 echo "== building ${#targets[@]} fuzz targets (sanitizer: $sanitizer)"
-build_args=(--release --debug-assertions --sanitizer "$sanitizer" --target-dir "$target_dir"
-  --codegen-units "${FUZZ_CODEGEN_UNITS:-16}")
+bin_args=()
+for t in "${targets[@]}"; do bin_args+=(--bin "$t"); done
+build_args=(--manifest-path fuzz/Cargo.toml --target "$triple" --release
+  --config 'profile.release.debug="line-tables-only"'
+  --config "profile.release.opt-level=${FUZZ_OPT_LEVEL:-3}"
+  --target-dir "$target_dir")
 if [ -n "${FUZZ_JOBS:-}" ]; then build_args+=(--jobs "$FUZZ_JOBS"); fi
-cargo fuzz build "${build_args[@]}"
-bin_dir="$target_dir/$(rustc -vV | sed -n 's/^host: //p')/release"
+# --target keeps these flags away from build scripts and proc macros, as in cargo fuzz.
+RUSTFLAGS="${rustflags[*]} ${RUSTFLAGS:-}" cargo build "${build_args[@]}" "${bin_args[@]}"
+bin_dir="$target_dir/$triple/release"
 
 logs="$target_dir/logs"
 mkdir -p "$logs"
