@@ -58,6 +58,7 @@
 mod alg;
 mod b64;
 mod clock;
+pub mod conformance;
 mod der;
 mod dpop;
 mod issuer;

@@ -6,6 +6,7 @@
     reason = "test code: a failed expectation is a failed test"
 )]
 
+mod conformance;
 mod dpop;
 mod nested;
 mod proxy;
