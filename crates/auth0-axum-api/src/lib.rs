@@ -116,6 +116,26 @@ mod sealed {
     impl Sealed for auth0_api::Auth0 {}
 }
 
+/// Guides: migrating from Auth0's FastAPI SDK, rolling out DPoP, running behind a proxy,
+/// key rotation and issuer outages, testing your API, and running a fleet with Redis.
+///
+/// Their Rust examples are compiled, and most are run, by `cargo test --doc`; the same
+/// files are in the crate's `docs/` directory.
+pub mod guides {
+    #[doc = include_str!("../docs/migrating-from-fastapi.md")]
+    pub mod migrating_from_fastapi {}
+    #[doc = include_str!("../docs/dpop-rollout.md")]
+    pub mod dpop_rollout {}
+    #[doc = include_str!("../docs/behind-a-proxy.md")]
+    pub mod behind_a_proxy {}
+    #[doc = include_str!("../docs/key-rotation.md")]
+    pub mod key_rotation {}
+    #[doc = include_str!("../docs/testing.md")]
+    pub mod testing {}
+    #[doc = include_str!("../docs/redis-fleet.md")]
+    pub mod redis_fleet {}
+}
+
 /// Everything a typical app imports: `use auth0_axum_api::prelude::*;`.
 pub mod prelude {
     pub use crate::{Auth0, Auth0Ext, Claims, DpopMode, Error, Requirements};
