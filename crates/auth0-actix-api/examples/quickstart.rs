@@ -128,6 +128,8 @@ async fn run() -> Result<(), BoxError> {
     let auth0 = builder.build()?;
 
     let data = auth0.clone();
+    let read = auth0.require_auth().scopes(["read:data"])?;
+    let write = auth0.require_auth().scopes(["write:data"])?;
     let server = HttpServer::new(move || {
         App::new()
             .app_data(web::Data::new(data.clone()))
@@ -137,16 +139,8 @@ async fn run() -> Result<(), BoxError> {
             .route("/protected", web::get().to(protected))
             .service(
                 web::resource("/data")
-                    .route(
-                        web::get()
-                            .to(read_data)
-                            .wrap(data.require_auth().scopes(["read:data"])),
-                    )
-                    .route(
-                        web::post()
-                            .to(write_data)
-                            .wrap(data.require_auth().scopes(["write:data"])),
-                    ),
+                    .route(web::get().to(read_data).wrap(read.clone()))
+                    .route(web::post().to(write_data).wrap(write.clone())),
             )
     })
     .bind(("127.0.0.1", port))?;

@@ -22,6 +22,8 @@
 //! }
 //! async fn h() -> &'static str { "ok" }
 //!
+//! // A malformed scope is a `ConfigError`, at startup.
+//! let read_data = auth0.require_auth().scopes(["read:data"])?;
 //! HttpServer::new(move || {
 //!     App::new()
 //!         .app_data(web::Data::new(auth0.clone()))
@@ -30,7 +32,7 @@
 //!         .service(web::resource("/protected").wrap(auth0.require_auth()).to(h)) // guard
 //!         .service(
 //!             web::resource("/read-data")
-//!                 .wrap(auth0.require_auth().scopes(["read:data"]))
+//!                 .wrap(read_data.clone())
 //!                 .to(h),
 //!         )
 //!         .route("/public", web::get().to(h))
@@ -47,7 +49,7 @@
 //! |---|---|
 //! | [`Claims`] | extractor: `claims: Claims` (typed accessors), `Claims<MyClaims>` (your serde type) |
 //! | [`MaybeClaims`] | optional auth: `None` without credentials, bad credentials still refused (actix's `Option<Claims>` would swallow the error) |
-//! | [`Auth0Ext::require_auth`] → [`RequireAuth`] | middleware: `.wrap(auth0.require_auth())`, `.scopes([..])`, `.any_scope([..])`, `.permissions([..])`, `.any_permission([..])`, `.on_rejection(..)` |
+//! | [`Auth0Ext::require_auth`] → [`RequireAuth`] | middleware: `.wrap(auth0.require_auth())`, `.scopes([..])?`, `.any_scope([..])?`, `.permissions([..])?`, `.any_permission([..])?` (a `ConfigError` for an empty list or an item that is not one scope token), `.on_rejection(..)` |
 //! | [`AuthRejection`] | the extractors' error: a [`ResponseError`](actix_web::ResponseError) rendering the refusal response, and the typed [`Error`] |
 //! | [`DpopNonce`] | sends the next `DPoP-Nonce` on successful DPoP responses of extractor-only routes |
 //! | [`OnRejection`] | swap the middleware's response (a closure `Fn(&Error) -> HttpResponse` works) |

@@ -12,7 +12,7 @@ use actix_web::body::EitherBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{HttpMessage, HttpRequest};
-use auth0_api::{Auth0, Requirements};
+use auth0_api::{Auth0, ConfigError, Requirements};
 
 use crate::claims::{PendingNonce, verified};
 use crate::convert::header_value;
@@ -47,12 +47,12 @@ pub type MiddlewareFuture<T> = Pin<Box<dyn Future<Output = Result<T, actix_web::
 ///     .service(web::resource("/protected").wrap(auth0.require_auth()).to(|| async { "ok" }))
 ///     .service(
 ///         web::resource("/read")
-///             .wrap(auth0.require_auth().scopes(["read:data"]))
+///             .wrap(auth0.require_auth().scopes(["read:data"]).unwrap())
 ///             .to(|| async { "data" }),
 ///     )
 ///     .service(
 ///         web::scope("/admin")
-///             .wrap(auth0.require_auth().any_permission(["admin", "owner"]))
+///             .wrap(auth0.require_auth().any_permission(["admin", "owner"]).unwrap())
 ///             .route("", web::get().to(|| async { "hi" })),
 ///     );
 /// # let _ = app;
@@ -77,33 +77,49 @@ impl RequireAuth {
 }
 
 impl<R> RequireAuth<R> {
-    fn require(mut self, f: impl FnOnce(Requirements) -> Requirements) -> Self {
+    fn require(
+        mut self,
+        f: impl FnOnce(Requirements) -> Result<Requirements, ConfigError>,
+    ) -> Result<Self, ConfigError> {
         let current = Arc::unwrap_or_clone(self.requirements);
-        self.requirements = Arc::new(f(current));
-        self
+        self.requirements = Arc::new(f(current)?);
+        Ok(self)
     }
 
     /// Requires every one of `scopes` in the token's `scope` claim (403
-    /// `insufficient_scope` otherwise).
-    pub fn scopes<I: IntoIterator<Item = S>, S: Into<String>>(self, scopes: I) -> Self {
+    /// `insufficient_scope` otherwise). An empty list, or an item that is not one scope
+    /// token, is a [`ConfigError`].
+    pub fn scopes<I: IntoIterator<Item = S>, S: Into<String>>(
+        self,
+        scopes: I,
+    ) -> Result<Self, ConfigError> {
         self.require(|r| r.scopes(scopes))
     }
 
-    /// Requires at least one of `scopes`.
-    pub fn any_scope<I: IntoIterator<Item = S>, S: Into<String>>(self, scopes: I) -> Self {
+    /// Requires at least one of `scopes`. An empty list, or an item that is not one scope
+    /// token, is a [`ConfigError`].
+    pub fn any_scope<I: IntoIterator<Item = S>, S: Into<String>>(
+        self,
+        scopes: I,
+    ) -> Result<Self, ConfigError> {
         self.require(|r| r.any_scope(scopes))
     }
 
     /// Requires every one of `permissions` in the token's `permissions` claim (Auth0 RBAC).
-    pub fn permissions<I: IntoIterator<Item = S>, S: Into<String>>(self, permissions: I) -> Self {
+    /// An empty list, or an item that is not one scope token, is a [`ConfigError`].
+    pub fn permissions<I: IntoIterator<Item = S>, S: Into<String>>(
+        self,
+        permissions: I,
+    ) -> Result<Self, ConfigError> {
         self.require(|r| r.permissions(permissions))
     }
 
-    /// Requires at least one of `permissions`.
+    /// Requires at least one of `permissions`. An empty list, or an item that is not one
+    /// scope token, is a [`ConfigError`].
     pub fn any_permission<I: IntoIterator<Item = S>, S: Into<String>>(
         self,
         permissions: I,
-    ) -> Self {
+    ) -> Result<Self, ConfigError> {
         self.require(|r| r.any_permission(permissions))
     }
 

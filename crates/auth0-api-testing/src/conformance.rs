@@ -123,6 +123,38 @@ pub struct Answer {
     pub error: Option<String>,
 }
 
+impl Answer {
+    /// An HTTP response as an `Answer`: its status, headers (names compared
+    /// case-insensitively) and JSON body (`{"error": ...}`, or FastAPI's
+    /// `{"detail": {"error": ...}}`).
+    pub fn from_http<'a>(
+        status: u16,
+        headers: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+        body: &[u8],
+    ) -> Self {
+        let mut answer = Answer {
+            status,
+            ..Answer::default()
+        };
+        for (name, value) in headers {
+            let value = String::from_utf8_lossy(value).into_owned();
+            match name.to_ascii_lowercase().as_str() {
+                "www-authenticate" => answer.www_authenticate.push(value),
+                "dpop-nonce" => answer.dpop_nonce = Some(value),
+                "retry-after" => answer.retry_after = Some(value),
+                _ => {}
+            }
+        }
+        answer.error = serde_json::from_slice::<serde_json::Value>(body)
+            .ok()
+            .and_then(|v| {
+                let v = v.get("detail").unwrap_or(&v);
+                v.get("error")?.as_str().map(str::to_owned)
+            });
+        answer
+    }
+}
+
 /// The answer the contract requires for one case in one mode.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Expected {
@@ -133,6 +165,14 @@ pub struct Expected {
     /// The body's `error`, or `None` for a success.
     pub error: Option<&'static str>,
 }
+
+/// One row of the table as written: name, route, headers, outcome per mode.
+type Row = (
+    &'static str,
+    Route,
+    Vec<(&'static str, String)>,
+    [Outcome; 3],
+);
 
 #[derive(Clone, Copy, Debug)]
 enum Outcome {
@@ -333,12 +373,7 @@ pub fn cases(
     // DPoP credentials: refused as an unaccepted scheme when DPoP is disabled.
     let as_dpop = |o: Outcome| [Refused(K::UnsupportedScheme, None, None), o, o];
 
-    let rows: Vec<(
-        &'static str,
-        Route,
-        Vec<(&'static str, String)>,
-        [Outcome; 3],
-    )> = vec![
+    let rows: Vec<Row> = vec![
         ("public", Route::Public, vec![], all(Pass)),
         (
             "public with garbage credentials",

@@ -7,6 +7,7 @@
     reason = "test code: a failed expectation is a failed test"
 )]
 
+mod conformance;
 mod responses;
 mod socket;
 mod support;

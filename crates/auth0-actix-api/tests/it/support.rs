@@ -73,20 +73,44 @@ pub(crate) fn configure(auth0: Auth0) -> impl FnOnce(&mut web::ServiceConfig) {
         cfg.app_data(web::Data::new(auth0.clone()))
             .route("/protected-api", web::get().to(hello))
             .service(guard(auth0.require_auth(), "/protected").to(guarded))
-            .service(guard(auth0.require_auth().scopes(["read:data"]), "/read-data").to(ok))
-            .service(guard(auth0.require_auth().scopes(["a", "b"]), "/both-scopes").to(ok))
-            .service(guard(auth0.require_auth().any_scope(["a", "b"]), "/any-scope").to(ok))
-            .service(guard(auth0.require_auth().permissions(["p:1", "p:2"]), "/perms").to(ok))
             .service(
                 guard(
-                    auth0.require_auth().any_permission(["p:1", "p:2"]),
+                    auth0.require_auth().scopes(["read:data"]).unwrap(),
+                    "/read-data",
+                )
+                .to(ok),
+            )
+            .service(
+                guard(
+                    auth0.require_auth().scopes(["a", "b"]).unwrap(),
+                    "/both-scopes",
+                )
+                .to(ok),
+            )
+            .service(
+                guard(
+                    auth0.require_auth().any_scope(["a", "b"]).unwrap(),
+                    "/any-scope",
+                )
+                .to(ok),
+            )
+            .service(
+                guard(
+                    auth0.require_auth().permissions(["p:1", "p:2"]).unwrap(),
+                    "/perms",
+                )
+                .to(ok),
+            )
+            .service(
+                guard(
+                    auth0.require_auth().any_permission(["p:1", "p:2"]).unwrap(),
                     "/any-perm",
                 )
                 .to(ok),
             )
             .service(
                 guard(
-                    auth0.require_auth().scopes(["read:data"]),
+                    auth0.require_auth().scopes(["read:data"]).unwrap(),
                     "/layer-and-claims",
                 )
                 .to(hello),

@@ -182,7 +182,7 @@ async fn outer_middleware_reads_the_typed_error() {
     let app = test::init_service(
         App::new().service(
             web::scope("/s")
-                .wrap(c.auth0.require_auth().scopes(["read:data"]))
+                .wrap(c.auth0.require_auth().scopes(["read:data"]).unwrap())
                 .wrap(SeeError)
                 .route("/x", web::get().to(|| async { "ok" })),
         ),
