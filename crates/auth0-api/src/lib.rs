@@ -43,6 +43,7 @@
 //! | feature | default | what it adds |
 //! |---|---|---|
 //! | `token-exchange` | yes | [`TokenExchange`]: Token Vault, RFC 8693 custom token exchange, on-behalf-of |
+//! | `metrics` | no | counters and histograms through the [`metrics`](https://docs.rs/metrics) facade (see "Metrics and traces") |
 //!
 //! A resource server that never exchanges tokens can depend on the crate with
 //! `default-features = false`.
@@ -82,6 +83,44 @@
 //!
 //! Descriptions are short and fixed; they never echo the request. Details go to `tracing`
 //! at `debug`, never the token.
+//!
+//! # Metrics and traces
+//!
+//! **Traces.** Every request verification ([`Auth0::verify`], [`Auth0::verify_request`])
+//! runs in a `tracing` span named `auth0.verify`, at `DEBUG` level, target
+//! `auth0_api::verify` (so `RUST_LOG=auth0_api=debug` shows it). `DEBUG`, as tower-http's
+//! request spans are, because a span per request is a cost an application opts into; with no
+//! subscriber enabled for it, the span costs a level check. When the verification ends the
+//! span records:
+//!
+//! | field | values |
+//! |---|---|
+//! | `scheme` | `bearer`, `dpop`, `none` (no usable `Authorization` scheme) |
+//! | `outcome` | `ok`, `refused` (4xx), `unavailable` (5xx: keys, replay store or domains resolver) |
+//! | `error` | on refusal, the [`ErrorKind`] in snake case: `expired`, `invalid_signature`, `dpop_replay`, `keys_unavailable`, … |
+//!
+//! A refusal's `request refused` debug event is emitted inside the span. No field ever holds
+//! a token, a proof, a `jti`, a claim, a key id, an issuer or a secret.
+//!
+//! **Metrics** (feature `metrics`). Recorded through the `metrics` facade (0.24), so any
+//! exporter works (`metrics-exporter-prometheus`, OpenTelemetry, …): install a recorder at
+//! start-up, and call `describe_metrics()` once to give exporters the help text and units.
+//! Without a recorder each metric costs the facade's no-op path; the per-request ones use
+//! keys built at compile time and allocate nothing. Every label takes values from a fixed
+//! set: never anything a request carries.
+//!
+//! | name | type | labels | counts |
+//! |---|---|---|---|
+//! | `auth0_verifications_total` | counter | `outcome`, `scheme`, `error` (as the span's; `none` when verified) | request verifications ([`Auth0::verify`], [`Auth0::verify_request`]) |
+//! | `auth0_token_cache_lookups_total` | counter | `result`: `hit` (answered from the verified-token cache, no signature checked), `miss` | lookups in the verified-token cache, when it is on (every token verification, [`Auth0::verify_access_token`] included) |
+//! | `auth0_key_fetches_total` | counter | `document`: `discovery` (OIDC then RFC 8414, one count for both), `jwks`; `outcome`: `ok`, `error`; `error`: `none`, `timeout`, `network`, `status`, `too_large`, `invalid_json`, `issuer_mismatch`, `missing_member`, `insecure_url`, `no_usable_keys`, `too_many_keys`, `redirected` ([`FetchError`]'s variants) | fetches of the issuer's metadata and JWKS (a fetch refused by the rate limits is not a fetch) |
+//! | `auth0_key_fetch_duration_seconds` | histogram | `document`, `outcome` | how long each of those fetches took, parsing included |
+//! | `auth0_dpop_replays_total` | counter | — | DPoP proofs refused because their `jti` was used before |
+//! | `auth0_dpop_nonce_challenges_total` | counter | `reason`: `missing` (no nonce, as on a client's first request), `stale`, `invalid` (not issued here) | `use_dpop_nonce` answers |
+//! | `auth0_replay_store_errors_total` | counter | — | [`ReplayStore`] failures (the request gets 503) |
+//! | `auth0_scope_refusals_total` | counter | `scheme` | [`Requirements::check`] refusals (403 `insufficient_scope`) |
+//!
+//! `auth0-axum-api`'s `examples/metrics.rs` serves them to Prometheus.
 //!
 //! # Security considerations
 //!
@@ -125,6 +164,7 @@ mod replay;
 mod request;
 mod rules;
 mod scope;
+mod telemetry;
 mod time;
 mod token;
 mod verifier;
@@ -160,5 +200,7 @@ pub use proxy::TrustProxy;
 pub use replay::{MemoryReplayStore, ReplayKey, ReplayStore, ReplayStoreError};
 pub use request::RequestContext;
 pub use scope::Requirements;
+#[cfg(feature = "metrics")]
+pub use telemetry::describe_metrics;
 pub use time::{Clock, SystemClock, UnixTime};
 pub use verifier::Auth0;

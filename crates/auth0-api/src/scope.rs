@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::claims::Claims;
 use crate::config::{ConfigError, ConfigErrorKind};
 use crate::error::Error;
+use crate::telemetry;
 
 /// Where a requirement looks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -156,6 +157,7 @@ impl Requirements {
             None => Ok(()),
             Some(c) => {
                 // The challenge goes on the scheme the request used.
+                telemetry::scope_refused(claims.scheme());
                 let err = Error::insufficient_scope(c.joined.clone());
                 Err(match claims.scheme() {
                     Some(scheme) => err.with_scheme(scheme),

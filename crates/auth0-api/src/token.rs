@@ -15,6 +15,7 @@ use crate::jwk::{AlgSet, PublicKey};
 use crate::jwks::{KeyCache, KeySource, RequestInfo, Snapshot};
 use crate::jws::{self, JwsError};
 use crate::rules::TokenRules;
+use crate::telemetry;
 use crate::time::Clock;
 
 /// Verifies access tokens: owns the algorithm allowlist, the claim rules, the key source
@@ -206,11 +207,13 @@ impl TokenVerifier {
                 }
                 let snapshot = keys_snapshot(&hit.keys).await?;
                 if snapshot.contains(&hit.key) {
+                    telemetry::token_cache(true);
                     self.rules.check_times(&hit.claims, self.clock.now())?;
                     return Ok(hit.claims.clone());
                 }
                 self.cache.invalidate(k);
             }
+            telemetry::token_cache(false);
         }
 
         let decoded = jws::decode(token, self.algs).map_err(|e| match e {

@@ -6,10 +6,12 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Response};
+use tracing::Instrument as _;
 
 use crate::authorization::{Credentials, credentials};
 use crate::builder::Auth0Builder;
@@ -21,6 +23,7 @@ use crate::issuer::Issuer;
 use crate::jwks::{Fetcher, RequestInfo};
 use crate::proxy::{TrustProxy, UrlPolicy};
 use crate::request::RequestContext;
+use crate::telemetry;
 use crate::token::TokenVerifier;
 
 /// Verifies access tokens for one API: Bearer (RFC 6750) and DPoP-bound (RFC 9449) JWTs
@@ -158,15 +161,12 @@ impl Auth0 {
     /// # }
     /// ```
     pub async fn verify(&self, request: RequestContext<'_>) -> Result<Claims, Error> {
-        let result = self
-            .verify_inner(
-                request.method(),
-                request.headers(),
-                UrlSource::Request(request),
-            )
-            .await;
-        log_refusal(&result);
-        result
+        self.observed(self.verify_inner(
+            request.method(),
+            request.headers(),
+            UrlSource::Request(request),
+        ))
+        .await
     }
 
     /// Verifies a request whose absolute URL the caller already knows (the query and
@@ -178,10 +178,20 @@ impl Auth0 {
         url: &str,
         headers: &HeaderMap,
     ) -> Result<Claims, Error> {
-        let result = self
-            .verify_inner(method, headers, UrlSource::Known(url))
-            .await;
-        log_refusal(&result);
+        self.observed(self.verify_inner(method, headers, UrlSource::Known(url)))
+            .await
+    }
+
+    /// Runs a request verification in its `auth0.verify` span, then records its outcome
+    /// (span fields, metrics) and logs a refusal within the span.
+    async fn observed(
+        &self,
+        verification: impl Future<Output = Result<Claims, Error>>,
+    ) -> Result<Claims, Error> {
+        let span = telemetry::verify_span();
+        let result = verification.instrument(span.clone()).await;
+        telemetry::verified(&span, &result);
+        span.in_scope(|| log_refusal(&result));
         result
     }
 

@@ -8,12 +8,14 @@ use serde_json::Value;
 
 use super::DPOP;
 use super::htu::htu_matches;
+use super::nonce::NonceError;
 use super::verifier::{DpopVerifier, ProofInput};
 use crate::claims::numeric_date;
 use crate::error::{Error, ErrorKind};
 use crate::jwk::PublicKey;
 use crate::jws::{self, JwsError};
 use crate::replay::ReplayKey;
+use crate::telemetry::{self, NonceChallenge};
 use crate::time::UnixTime;
 
 /// The largest proof accepted, in bytes (an RSA-4096 `jwk` fits comfortably).
@@ -122,12 +124,18 @@ impl DpopVerifier {
             return Err(ErrorKind::JktMismatch.into());
         }
         if let Some(nonces) = &self.nonce {
-            let presented = claims.get("nonce").and_then(Value::as_str);
-            let fresh = match presented {
-                None => false,
-                Some(n) => nonces.check(n, now).is_ok(),
+            let refused = match claims.get("nonce").and_then(Value::as_str) {
+                None => Some(NonceChallenge::Missing),
+                Some(n) => match nonces.check(n, now) {
+                    Ok(()) => None,
+                    Err(NonceError::Stale) => Some(NonceChallenge::Stale),
+                    Err(NonceError::Malformed | NonceError::Invalid) => {
+                        Some(NonceChallenge::Invalid)
+                    }
+                },
             };
-            if !fresh {
+            if let Some(reason) = refused {
+                telemetry::nonce_challenge(reason);
                 return Err(Error::use_dpop_nonce(nonces.issue(now)));
             }
         }
@@ -145,8 +153,14 @@ impl DpopVerifier {
             .await
         {
             Ok(true) => Ok(()),
-            Ok(false) => Err(ErrorKind::DpopReplay.into()),
-            Err(e) => Err(Error::new(ErrorKind::ReplayStoreUnavailable).with_source(e)),
+            Ok(false) => {
+                telemetry::dpop_replay();
+                Err(ErrorKind::DpopReplay.into())
+            }
+            Err(e) => {
+                telemetry::replay_store_error();
+                Err(Error::new(ErrorKind::ReplayStoreUnavailable).with_source(e))
+            }
         }
     }
 }

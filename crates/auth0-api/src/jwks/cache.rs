@@ -55,6 +55,7 @@ use super::discovery::{Metadata, discover};
 use super::fetch::{FetchError, Fetcher};
 use crate::issuer::Issuer;
 use crate::jwk::{AlgSet, Algorithm, PublicKey};
+use crate::telemetry::{Document, FetchTimer};
 use crate::time::{Clock, UnixTime};
 
 /// Timing and size rules for the cache.
@@ -583,13 +584,15 @@ impl KeyCache {
                 return Ok(c.metadata.clone());
             }
         }
-        match discover(
+        let timer = FetchTimer::start(Document::Discovery);
+        let discovered = discover(
             &self.settings.fetcher,
             &self.issuer,
             self.settings.policy.jwks_on_issuer_host,
         )
-        .await
-        {
+        .await;
+        timer.finish(&discovered);
+        match discovered {
             Ok((metadata, max_age)) => {
                 let ttl = self.ttl(max_age);
                 self.metadata.store(Some(Arc::new(CachedMetadata {
@@ -626,7 +629,15 @@ impl KeyCache {
                 (m.issuer, m.jwks_uri)
             }
         };
-        let fetched = self.settings.fetcher.get_json(&jwks_uri).await?;
+        let timer = FetchTimer::start(Document::Jwks);
+        let loaded = self.load_jwks(issuer, &jwks_uri).await;
+        timer.finish(&loaded);
+        loaded
+    }
+
+    /// Fetches and parses the JWKS at `jwks_uri`, for tokens of `issuer`.
+    async fn load_jwks(&self, issuer: Arc<str>, jwks_uri: &Url) -> Result<Snapshot, FetchError> {
+        let fetched = self.settings.fetcher.get_json(jwks_uri).await?;
         let now = self.settings.clock.now();
         let Some(Value::Array(entries)) = fetched.json.get("keys") else {
             return Err(FetchError::MissingMember("keys"));

@@ -13,6 +13,8 @@ mod exchange;
 mod faults;
 mod keys;
 mod mcd;
+#[cfg(feature = "metrics")]
+mod metrics;
 mod raw_server;
 mod redirects;
 mod replay;
