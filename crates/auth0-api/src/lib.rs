@@ -160,5 +160,6 @@ pub use proxy::TrustProxy;
 pub use replay::{MemoryReplayStore, ReplayKey, ReplayStore, ReplayStoreError};
 pub use request::RequestContext;
 pub use scope::Requirements;
+pub use scope::{RequirementClaim, RequirementGroup};
 pub use time::{Clock, SystemClock, UnixTime};
 pub use verifier::Auth0;
