@@ -85,6 +85,9 @@
 
 mod claims;
 mod nonce;
+#[cfg(feature = "openapi")]
+#[cfg_attr(docsrs, doc(cfg(feature = "openapi")))]
+pub mod openapi;
 mod rejection;
 mod require_auth;
 

@@ -8,6 +8,8 @@
 
 mod dpop;
 mod nested;
+#[cfg(feature = "openapi")]
+mod openapi;
 mod proxy;
 mod responses;
 mod socket;
