@@ -50,9 +50,10 @@
 //! - **DPoP** (RFC 9449) has no OpenAPI type. It is described as what the client sends: two
 //!   `apiKey` header schemes required together, `dpop` (header `Authorization`, value
 //!   `DPoP <access token>`) and `dpop_proof` (header `DPoP`, the proof JWT). An `http` scheme
-//!   named `DPoP` would be the closer reading of the registry, but Swagger UI 5 shows it as
-//!   "unsupported scheme" and sends nothing, and utoipa 5 cannot write one. With the
-//!   `apiKey` pair, Swagger UI's "Authorize" sends both headers as entered. Its limits: a
+//!   named `DPoP` would be the closer reading of the registry, but Swagger UI 5 (checked
+//!   with 5.17, the one `utoipa-swagger-ui` 9 ships) shows it as "unsupported scheme" and
+//!   sends nothing, and utoipa 5 cannot write one. With the `apiKey` pair, Swagger UI's
+//!   "Authorize" sends both headers as entered. Its limits: a
 //!   proof is bound to one method and URL and is accepted once (replay check) and for a
 //!   short time, so a person must paste a fresh proof before each try (and a fresh
 //!   `DPoP-Nonce` inside it when the API requires nonces); if both Bearer and DPoP are
@@ -60,8 +61,8 @@
 //!   authorize one of them.
 //! - **Scopes and permissions.** Every item of the route's [`Requirements`] goes in the
 //!   list: OpenAPI 3.1 lets a non-OAuth scheme list the roles an operation needs. The
-//!   document does not say which claim (`scope` or `permissions`) is checked; with Auth0
-//!   RBAC a client gets a permission by asking for the scope of the same name.
+//!   document does not say which claim (`scope` or `permissions`) is checked; in Auth0 an
+//!   API's permissions and its scopes are one list of names.
 //! - **All-of and any-of.** Within one requirement object every listed item is required;
 //!   alternatives are separate objects. `.scopes(["a", "b"])` is one object listing `a` and
 //!   `b`; `.any_scope(["a", "b"])` is two objects, one per scope; groups combine (each
@@ -536,7 +537,9 @@ mod tests {
 
     #[test]
     fn too_many_alternatives_list_every_item() {
-        let group = |p: &str| (0..5).map(move |i| format!("{p}{i}"));
+        fn group(p: &'static str) -> impl Iterator<Item = String> {
+            (0..5).map(move |i| format!("{p}{i}"))
+        }
         // 5 * 5 * 5 = 125 alternatives, none redundant.
         let r = Requirements::new()
             .any_scope(group("a"))
