@@ -202,5 +202,6 @@ pub use request::RequestContext;
 pub use scope::Requirements;
 #[cfg(feature = "metrics")]
 pub use telemetry::describe_metrics;
+pub use scope::{RequirementClaim, RequirementGroup};
 pub use time::{Clock, SystemClock, UnixTime};
 pub use verifier::Auth0;

@@ -150,6 +150,27 @@ impl Requirements {
         self.checks.is_empty()
     }
 
+    /// The groups, in the order they were added; every one must hold. For integrations
+    /// that describe a route (an OpenAPI document, an admin page) from the same value that
+    /// guards it.
+    ///
+    /// ```
+    /// use auth0_api::{RequirementClaim, Requirements};
+    /// let r = Requirements::new().scopes(["read:data"])?.any_permission(["admin", "editor"])?;
+    /// let groups: Vec<_> = r
+    ///     .groups()
+    ///     .map(|g| (g.claim(), g.is_any(), g.items().collect::<Vec<_>>()))
+    ///     .collect();
+    /// assert_eq!(groups, [
+    ///     (RequirementClaim::Scope, false, vec!["read:data"]),
+    ///     (RequirementClaim::Permissions, true, vec!["admin", "editor"]),
+    /// ]);
+    /// # Ok::<(), auth0_api::ConfigError>(())
+    /// ```
+    pub fn groups(&self) -> impl ExactSizeIterator<Item = RequirementGroup<'_>> {
+        self.checks.iter().map(|check| RequirementGroup { check })
+    }
+
     /// Checks `claims`; the error is [`crate::ErrorKind::InsufficientScope`] naming the
     /// first unmet group.
     pub fn check(&self, claims: &Claims) -> Result<(), Error> {
@@ -165,6 +186,54 @@ impl Requirements {
                 })
             }
         }
+    }
+}
+
+/// The claim a [`RequirementGroup`] reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RequirementClaim {
+    /// The `scope` claim (space-delimited, or an array of strings): `scopes`, `any_scope`.
+    Scope,
+    /// Auth0's `permissions` array (RBAC): `permissions`, `any_permission`.
+    Permissions,
+}
+
+impl RequirementClaim {
+    /// The claim's name in the token: `"scope"` or `"permissions"`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            RequirementClaim::Scope => "scope",
+            RequirementClaim::Permissions => "permissions",
+        }
+    }
+}
+
+/// One group of a [`Requirements`], as one call of `scopes`, `any_scope`, `permissions` or
+/// `any_permission` added it; read with [`Requirements::groups`].
+#[derive(Clone, Copy, Debug)]
+pub struct RequirementGroup<'a> {
+    check: &'a Check,
+}
+
+impl<'a> RequirementGroup<'a> {
+    /// The claim the group reads.
+    pub fn claim(&self) -> RequirementClaim {
+        match self.check.source {
+            Source::Scope => RequirementClaim::Scope,
+            Source::Permission => RequirementClaim::Permissions,
+        }
+    }
+
+    /// Whether one item suffices (`any_scope`, `any_permission`); otherwise every item is
+    /// required (`scopes`, `permissions`).
+    pub fn is_any(&self) -> bool {
+        self.check.any
+    }
+
+    /// The items, in the order given; never empty, each one scope token.
+    pub fn items(&self) -> impl ExactSizeIterator<Item = &'a str> + Clone + use<'a> {
+        self.check.items.iter().map(|i| &**i)
     }
 }
 
@@ -262,6 +331,33 @@ mod tests {
         let c = claims(json!({"exp":1,"scope":"a"}));
         assert!(Requirements::new().scopes([""]).is_err());
         assert!(Requirements::new().check(&c).is_ok());
+    }
+
+    #[test]
+    fn groups_report_each_call_in_order() {
+        let r = Requirements::new()
+            .scopes(["a", "b"])
+            .unwrap()
+            .any_scope(["c"])
+            .unwrap()
+            .permissions(["p"])
+            .unwrap()
+            .any_permission(["q", "r"])
+            .unwrap();
+        let groups: Vec<_> = r
+            .groups()
+            .map(|g| (g.claim().name(), g.is_any(), g.items().collect::<Vec<_>>()))
+            .collect();
+        assert_eq!(
+            groups,
+            [
+                ("scope", false, vec!["a", "b"]),
+                ("scope", true, vec!["c"]),
+                ("permissions", false, vec!["p"]),
+                ("permissions", true, vec!["q", "r"]),
+            ]
+        );
+        assert_eq!(Requirements::new().groups().len(), 0);
     }
 
     #[test]

@@ -45,6 +45,23 @@
 //! The [`Auth0`] verifier comes from the router state through [`FromRef`](axum_core::extract::FromRef):
 //! `.with_state(auth0)`, or an app state with `impl FromRef<AppState> for Auth0`.
 //!
+//! # Features
+//!
+//! | feature | adds |
+//! |---|---|
+//! | `openapi` | the [`openapi`][openapi-module] module: OpenAPI documents with utoipa 5 (and `utoipa-axum`) whose security schemes follow the [`DpopMode`] and whose guarded operations list the scopes of their [`RequireAuthLayer`] |
+//!
+//! # OpenAPI
+//!
+//! With the `openapi` feature, a route's guard is also its documentation: in a
+//! `utoipa-axum` `OpenApiRouter`, `routes!(read_data).secured(auth0.require_auth().scopes(["read:data"])?)`
+//! guards the route and writes `security: [{"bearer": ["read:data"]}, {"dpop": ["read:data"], "dpop_proof": []}]`
+//! into its operation; `SecuritySchemes::new(&auth0)` adds the schemes Swagger UI's
+//! "Authorize" offers. Any-of requirements become alternatives. DPoP is described as two
+//! `apiKey` headers (`Authorization: DPoP ..` and `DPoP`), which Swagger UI can send; the
+//! module docs show the whole setup and the limits, and `examples/openapi.rs` serves
+//! `/openapi.json` and Swagger UI.
+//!
 //! # Responses
 //!
 //! Refused requests get the response [`Auth0::error_response`] builds: 401 with one
@@ -81,10 +98,17 @@
 //!
 //! `auth0-api-testing` runs an in-process issuer that signs tokens your [`Auth0`] accepts;
 //! see `examples/testing_your_api.rs`.
+//!
+#![cfg_attr(feature = "openapi", doc = "[openapi-module]: crate::openapi")]
+// Without the feature the module is not there: the link points at this table.
+#![cfg_attr(not(feature = "openapi"), doc = "[openapi-module]: #features")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod claims;
 mod nonce;
+#[cfg(feature = "openapi")]
+#[cfg_attr(docsrs, doc(cfg(feature = "openapi")))]
+pub mod openapi;
 mod rejection;
 mod require_auth;
 

@@ -132,6 +132,14 @@ impl<R> RequireAuthLayer<R> {
     pub fn auth0(&self) -> &Auth0 {
         &self.auth0
     }
+
+    /// What this layer requires beyond a valid token: the scopes and permissions set with
+    /// [`scopes`](Self::scopes), [`any_scope`](Self::any_scope), ... Integrations that
+    /// describe the route (the `openapi` feature) read it here, so the requirement is
+    /// written once.
+    pub fn required(&self) -> &Requirements {
+        &self.requirements
+    }
 }
 
 impl<R> Clone for RequireAuthLayer<R> {

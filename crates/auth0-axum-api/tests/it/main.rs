@@ -9,6 +9,8 @@
 mod conformance;
 mod dpop;
 mod nested;
+#[cfg(feature = "openapi")]
+mod openapi;
 mod proxy;
 mod responses;
 mod socket;
