@@ -14,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all_crates="auth0-api auth0-axum-api auth0-api-testing auth0-api-redis"
+all_crates="auth0-api auth0-axum-api auth0-actix-api auth0-api-testing auth0-api-redis"
 if [ "$#" -gt 0 ]; then
   crates="$*"
 else

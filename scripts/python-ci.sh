@@ -30,8 +30,10 @@ MATURIN_PEP517_ARGS="--profile $profile" "${PIP[@]}" install --force-reinstall -
 
 # The parity test runs the Rust quickstart next to the Python one (usually already built by
 # `cargo test --workspace`).
-cargo build -q -p auth0-axum-api --example quickstart
-export AUTH0_RS_QUICKSTART="$CARGO_TARGET_DIR/debug/examples/quickstart"
+if [ -z "${AUTH0_RS_QUICKSTART:-}" ]; then
+    cargo build -q -p auth0-axum-api --example quickstart
+    export AUTH0_RS_QUICKSTART="$CARGO_TARGET_DIR/debug/examples/quickstart"
+fi
 
 # Run from outside the source tree so `import auth0_rs` resolves to the installed package.
 cd bindings/python

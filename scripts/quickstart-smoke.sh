@@ -2,17 +2,24 @@
 # Runs the quickstart with its embedded test issuer and checks that every printed curl
 # line answers the status its comment announces ("# 200: ...", "# 401 ...", "# 403: ...").
 # Usage: scripts/quickstart-smoke.sh [--release]   (env AUTH0_DPOP etc. pass through)
-#   QUICKSTART_CRATE picks the front end whose quickstart runs (default auth0-axum-api;
-#   e.g. QUICKSTART_CRATE=auth0-actix-api): every front end prints the same curl lines.
+#   QUICKSTART_CRATE and QUICKSTART_EXAMPLE pick the front end whose quickstart runs
+#   (default auth0-axum-api / quickstart; e.g. auth0-actix-api / actix_quickstart): every
+#   front end prints the same curl lines.
+#   QUICKSTART_BIN runs an already built binary instead (CI builds every example once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile=()
 [ "${1:-}" = "--release" ] && profile=(--release)
 port="${PORT:-$((20000 + RANDOM % 20000))}"
 crate="${QUICKSTART_CRATE:-auth0-axum-api}"
+example="${QUICKSTART_EXAMPLE:-quickstart}"
 out="$(mktemp)"
-cargo build -q "${profile[@]}" -p "$crate" --example quickstart
-PORT="$port" cargo run -q "${profile[@]}" -p "$crate" --example quickstart >"$out" 2>/dev/null &
+if [ -n "${QUICKSTART_BIN:-}" ]; then
+  PORT="$port" "$QUICKSTART_BIN" >"$out" 2>/dev/null &
+else
+  cargo build -q "${profile[@]}" -p "$crate" --example "$example"
+  PORT="$port" cargo run -q "${profile[@]}" -p "$crate" --example "$example" >"$out" 2>/dev/null &
+fi
 pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -f "$out"' EXIT
 for _ in $(seq 1 100); do

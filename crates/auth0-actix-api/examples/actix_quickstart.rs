@@ -1,7 +1,7 @@
 //! The quickstart API server (actix-web): `/public`, `/protected`, `GET /data` (`read:data`), `POST /data` (`write:data`).
 //!
 //! ```text
-//! cargo run -p auth0-actix-api --example quickstart
+//! cargo run -p auth0-actix-api --example actix_quickstart
 //! ```
 //!
 //! Configuration (environment):
