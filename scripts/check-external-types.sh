@@ -8,12 +8,21 @@
 # cargo it changes the fingerprint of proc-macro2's build script, and every dependency
 # would be compiled a second time next to the clippy/test builds.
 #
-# Usage: scripts/check-external-types.sh [CRATE...]
+# The same rustdoc JSON gives each crate's public API listing (scripts/public_api.py),
+# compared with the committed api/<crate>.txt: a change of public API shows as a diff to
+# review. `--bless` rewrites the listings after an intended change.
+#
+# Usage: scripts/check-external-types.sh [--bless] [CRATE...]
 #   default: every crate listed in EXTERNAL_TYPES_CRATES, or all library crates.
 # Exit status: 0 clean, 1 when any crate leaks a type, 2 when a step failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+bless=0
+if [ "${1:-}" = "--bless" ]; then
+  bless=1
+  shift
+fi
 all_crates="auth0-api auth0-axum-api auth0-actix-api auth0-api-testing auth0-api-redis"
 if [ "$#" -gt 0 ]; then
   crates="$*"
@@ -48,5 +57,17 @@ for crate in $crates; do
     1) status=1 ;;
     *) exit 2 ;;
   esac
+  echo "-- public API: $crate (api/$crate.txt)"
+  if [ "$bless" = 1 ]; then
+    python3 scripts/public_api.py --crate "$crate" --bless "api/$crate.txt" "$json" || exit 2
+  else
+    rc=0
+    python3 scripts/public_api.py --crate "$crate" --check "api/$crate.txt" "$json" || rc=$?
+    case "$rc" in
+      0) echo "   unchanged" ;;
+      1) status=1 ;;
+      *) exit 2 ;;
+    esac
+  fi
 done
 exit "$status"

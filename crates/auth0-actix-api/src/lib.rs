@@ -59,6 +59,11 @@
 //! (`.app_data(web::Data::new(auth0))`) or a bare `Auth0` (`.app_data(auth0)`). Without
 //! one they answer 500 and log an error. The middleware carries its own verifier.
 //!
+//! # Features
+//!
+//! None: everything is on. Metrics and token exchange are features of [`auth0_api`]; enable
+//! them on that dependency.
+//!
 //! # Responses
 //!
 //! Refused requests get the response [`Auth0::error_response`] builds: 401 with one

@@ -32,6 +32,10 @@
 //!   `:` and `#` percent-encoded in each part, and any part longer than 128 bytes replaced by
 //!   `#` and its SHA-256 in hex. Each key expires when the proof's `iat` window ends.
 //!
+//! # Features
+//!
+//! None.
+//!
 //! # Security considerations
 //!
 //! - Configure Redis with `maxmemory-policy noeviction`. An evicted key is a forgotten `jti`,

@@ -42,6 +42,16 @@
 //! [`TokenBuilder::sign_raw_payload`] (exact payload bytes), signing with an unpublished or
 //! rotated key, and a header `alg` that differs from the signature's.
 //!
+//! # Conformance
+//!
+//! [`conformance`] is the table of request cases every front end of `auth0-rs` runs (the
+//! example server's routes, Bearer and DPoP, good and bad credentials, with the status and
+//! challenge each DPoP mode must answer): a front end of your own can run it too.
+//!
+//! # Features
+//!
+//! None.
+//!
 //! # Time
 //!
 //! Everything time-dependent reads a [`TestClock`], which implements [`auth0_api::Clock`]:

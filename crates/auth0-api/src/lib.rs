@@ -200,8 +200,9 @@ pub use proxy::TrustProxy;
 pub use replay::{MemoryReplayStore, ReplayKey, ReplayStore, ReplayStoreError};
 pub use request::RequestContext;
 pub use scope::Requirements;
-#[cfg(feature = "metrics")]
-pub use telemetry::describe_metrics;
 pub use scope::{RequirementClaim, RequirementGroup};
+#[cfg(feature = "metrics")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+pub use telemetry::describe_metrics;
 pub use time::{Clock, SystemClock, UnixTime};
 pub use verifier::Auth0;

@@ -49,6 +49,7 @@
 //!
 //! | feature | adds |
 //! |---|---|
+//! | `metrics` | counters and histograms of every verification through the [`metrics`](https://docs.rs/metrics) facade (`auth0-api`'s `metrics` feature; its docs list every metric); `examples/metrics.rs` serves them to Prometheus |
 //! | `openapi` | the [`openapi`][openapi-module] module: OpenAPI documents with utoipa 5 (and `utoipa-axum`) whose security schemes follow the [`DpopMode`] and whose guarded operations list the scopes of their [`RequireAuthLayer`] |
 //!
 //! # OpenAPI
