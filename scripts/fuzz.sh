@@ -15,6 +15,8 @@
 #   FUZZ_CODEGEN_UNITS  16 (default: a faster build, somewhat slower runs) or 1 (cargo fuzz's
 #                    own default: the fastest runs, for long campaigns).
 #   FUZZ_NICE        niceness of the fuzzing runs (default 0).
+#   FUZZ_BUILD_ONLY  1: build the targets and stop (CI builds them in the background while
+#                    other steps wait on servers, then runs them).
 #   FUZZ_OPT_LEVEL   optimization level of the fuzz build (default 3, as cargo fuzz builds;
 #                    CI's smoke run uses 1, which compiles faster and still runs
 #                    tens of thousands of inputs a second).
@@ -82,6 +84,10 @@ if [ -n "${FUZZ_JOBS:-}" ]; then build_args+=(--jobs "$FUZZ_JOBS"); fi
 # --target keeps these flags away from build scripts and proc macros, as in cargo fuzz.
 RUSTFLAGS="${rustflags[*]} ${RUSTFLAGS:-}" cargo build "${build_args[@]}" "${bin_args[@]}"
 bin_dir="$target_dir/$triple/release"
+if [ "${FUZZ_BUILD_ONLY:-0}" = 1 ]; then
+  echo "== built ${#targets[@]} fuzz targets in $bin_dir"
+  exit 0
+fi
 
 logs="$target_dir/logs"
 mkdir -p "$logs"
