@@ -23,7 +23,7 @@ if [ "${1:-}" = "--bless" ]; then
   bless=1
   shift
 fi
-all_crates="auth0-api auth0-axum-api auth0-actix-api auth0-api-testing auth0-api-redis"
+all_crates="auth0-api auth0-axum-api auth0-actix-api auth0-tonic-api auth0-api-testing auth0-api-redis"
 if [ "$#" -gt 0 ]; then
   crates="$*"
 else
