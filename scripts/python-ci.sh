@@ -19,7 +19,7 @@ PIP=("$VENV/bin/python" -m pip --disable-pip-version-check -q)
 
 # The extension crate shares the workspace's target directory, so a warm cache is reused.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
-# CI builds the extension with the dev profile (dependencies at opt-level 2, see the root
+# CI builds the extension with the dev profile (dependencies optimized, see the root
 # Cargo.toml), reusing what `cargo test --workspace` compiled; users' `pip install` builds
 # the release profile. AUTH0_RS_PYTHON_PROFILE=release checks that build instead.
 profile="${AUTH0_RS_PYTHON_PROFILE:-$([ -n "${CI:-}" ] && echo dev || echo release)}"
