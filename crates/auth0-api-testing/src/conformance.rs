@@ -621,6 +621,7 @@ mod tests {
         let good = Answer {
             status: 401,
             www_authenticate: vec![r#"Bearer realm="api", DPoP algs="ES256""#.into()],
+            error: Some("unauthorized".into()),
             ..Answer::default()
         };
         assert_eq!(case.check(DpopMode::Allowed, &good), Ok(()));
