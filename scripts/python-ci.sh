@@ -9,13 +9,21 @@ cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
 VENV="${AUTH0_RS_VENV:-target/python-venv}"
 
-if [ -n "${CI:-}" ] || [ ! -x "$VENV/bin/python" ]; then
-    rm -rf "$VENV"
-    "$PYTHON" -m venv "$VENV"
-fi
+# --deps-only: create the venv and install the tools and test dependencies, then stop (CI
+# does this in the background at the start, while the Rust build runs). A later run with
+# AUTH0_RS_VENV_READY=1 reuses that venv.
 PIP=("$VENV/bin/python" -m pip --disable-pip-version-check -q)
-"${PIP[@]}" install --upgrade pip
-"${PIP[@]}" install "maturin>=1.7,<2" "fastapi>=0.115" httpx pytest uvicorn ruff
+if [ "${AUTH0_RS_VENV_READY:-0}" != 1 ] || [ ! -x "$VENV/bin/python" ]; then
+    if [ -n "${CI:-}" ] || [ ! -x "$VENV/bin/python" ]; then
+        rm -rf "$VENV"
+        "$PYTHON" -m venv "$VENV"
+    fi
+    "${PIP[@]}" install --upgrade pip
+    "${PIP[@]}" install "maturin>=1.7,<2" "fastapi>=0.115" httpx pytest uvicorn ruff
+fi
+if [ "${1:-}" = "--deps-only" ]; then
+    exit 0
+fi
 
 # The extension crate shares the workspace's target directory, so a warm cache is reused.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
