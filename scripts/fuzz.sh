@@ -17,9 +17,11 @@
 #   FUZZ_NICE        niceness of the fuzzing runs (default 0).
 #   FUZZ_BUILD_ONLY  1: build the targets and stop (CI builds them in the background while
 #                    other steps wait on servers, then runs them).
-#   FUZZ_OPT_LEVEL   optimization level of the fuzz build (default 3, as cargo fuzz builds;
-#                    CI's smoke run uses 1, which compiles faster and still runs
-#                    tens of thousands of inputs a second).
+#   FUZZ_OPT_LEVEL   optimization level of auth0-api and the targets (default 3, as cargo
+#                    fuzz builds; CI's smoke run uses 1, which compiles faster and still
+#                    runs tens of thousands of inputs a second).
+#   FUZZ_DEPS_OPT_LEVEL  optimization level of the (uninstrumented) dependencies (default:
+#                    FUZZ_OPT_LEVEL; CI uses 0).
 #
 # The targets are cargo-fuzz targets (`cargo fuzz run jws` works where cargo-fuzz is
 # installed); this script builds them with cargo directly, with the flags `cargo fuzz build`
@@ -54,7 +56,12 @@ else
   mapfile -t targets < <(sed -n 's/^name = "\(.*\)"$/\1/p' fuzz/Cargo.toml | grep -v '^auth0-api-fuzz$')
 fi
 
-rustflags=(
+# What cargo fuzz passes to rustc: SanitizerCoverage for libFuzzer's feedback, `--cfg
+# fuzzing`, debug assertions and overflow checks. Only the code under test (auth0-api) and
+# the targets themselves are instrumented, through per-package profile flags: coverage
+# of the dependencies would only dilute libFuzzer's feedback, and leaving them alone lets
+# them compile at FUZZ_DEPS_OPT_LEVEL.
+instrument=(
   -Cpasses=sancov-module
   -Cllvm-args=-sanitizer-coverage-level=4
   -Cllvm-args=-sanitizer-coverage-inline-8bit-counters
@@ -65,24 +72,34 @@ rustflags=(
   --cfg fuzzing
   -Cdebug-assertions
   -Coverflow-checks
-  "-Ccodegen-units=${FUZZ_CODEGEN_UNITS:-16}"
 )
+toml_flags=$(printf '"%s",' "${instrument[@]}")
+toml_flags="[${toml_flags%,}]"
+# Applied to every crate (the sanitizer must see all of them).
+rustflags=("-Ccodegen-units=${FUZZ_CODEGEN_UNITS:-16}")
 case "$sanitizer" in
   none) ;;
   address) rustflags+=(-Zsanitizer=address) ;;
   *) echo "FUZZ_SANITIZER must be none or address" >&2; exit 2 ;;
 esac
 
-echo "== building ${#targets[@]} fuzz targets (sanitizer: $sanitizer)"
+opt=${FUZZ_OPT_LEVEL:-3}
+echo "== building ${#targets[@]} fuzz targets (sanitizer: $sanitizer, opt-level $opt, dependencies ${FUZZ_DEPS_OPT_LEVEL:-$opt})"
 bin_args=()
 for t in "${targets[@]}"; do bin_args+=(--bin "$t"); done
 build_args=(--manifest-path fuzz/Cargo.toml --target "$triple" --release
   --config 'profile.release.debug="line-tables-only"'
-  --config "profile.release.opt-level=${FUZZ_OPT_LEVEL:-3}"
+  --config "profile.release.opt-level=${FUZZ_DEPS_OPT_LEVEL:-$opt}"
+  --config 'profile.release.package.aws-lc-sys.debug=false'
   --target-dir "$target_dir")
+for pkg in auth0-api auth0-api-fuzz; do
+  build_args+=(--config "profile.release.package.$pkg.opt-level=$opt"
+    --config "profile.release.package.$pkg.rustflags=$toml_flags")
+done
 if [ -n "${FUZZ_JOBS:-}" ]; then build_args+=(--jobs "$FUZZ_JOBS"); fi
-# --target keeps these flags away from build scripts and proc macros, as in cargo fuzz.
-RUSTFLAGS="${rustflags[*]} ${RUSTFLAGS:-}" cargo build "${build_args[@]}" "${bin_args[@]}"
+# --target keeps the global flags away from build scripts and proc macros, as in cargo fuzz;
+# per-package rustflags are a nightly cargo feature (RUSTC_BOOTSTRAP=1 above).
+RUSTFLAGS="${rustflags[*]} ${RUSTFLAGS:-}" cargo -Zprofile-rustflags build "${build_args[@]}" "${bin_args[@]}"
 bin_dir="$target_dir/$triple/release"
 if [ "${FUZZ_BUILD_ONLY:-0}" = 1 ]; then
   echo "== built ${#targets[@]} fuzz targets in $bin_dir"
