@@ -47,6 +47,7 @@ impl std::str::FromStr for DpopMode {
     }
 }
 
+mod header;
 mod htu;
 mod nonce;
 mod proof;

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use http::Method;
 
+use super::header::HeaderCache;
 use super::{DpopMode, NonceConfig};
 use crate::claims::Jkt;
 use crate::config::{ConfigError, ConfigErrorKind};
@@ -83,6 +84,7 @@ impl DpopOptions {
                 .replay_store
                 .unwrap_or_else(|| Arc::new(MemoryReplayStore::new())),
             clock,
+            headers: HeaderCache::new(),
         })
     }
 }
@@ -96,6 +98,8 @@ pub(crate) struct DpopVerifier {
     pub(super) nonce: Option<NonceConfig>,
     pub(super) replay_store: Arc<dyn ReplayStore>,
     pub(super) clock: Arc<dyn Clock>,
+    /// Proof headers already checked, by their text.
+    pub(super) headers: HeaderCache,
 }
 
 /// What a proof is checked against: the request and the verified access token.
