@@ -41,8 +41,12 @@ audience="https://load-api.example/"
 echo "building (release): quickstart, load_issuer, peers ..." >&2
 cargo build -q --release -p auth0-axum-api --example quickstart
 cargo build -q --release -p auth0-api-testing --example load_issuer
-(cd bench/peers && cargo build -q --release)
-ours_bin="$root/target/release/examples/quickstart"
+# The peers are their own workspace with their own target directory, whatever
+# CARGO_TARGET_DIR says; ours are wherever the workspace builds (CARGO_TARGET_DIR included).
+(cd bench/peers && cargo build -q --release --target-dir "$root/bench/peers/target")
+target_dir="$(cargo metadata --no-deps --format-version 1 |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+ours_bin="$target_dir/release/examples/quickstart"
 peers="$root/bench/peers/target/release"
 
 work="$(mktemp -d)"
@@ -58,7 +62,7 @@ trap cleanup EXIT
 unique_count=$(( (duration + warmup) * 22000 ))
 mix_count=50000
 echo "minting $unique_count unique and $mix_count mix RS256 tokens ..." >&2
-coproc ISSUER { exec "$root/target/release/examples/load_issuer" "$work" "$audience" "$unique_count" "$mix_count"; }
+coproc ISSUER { exec "$target_dir/release/examples/load_issuer" "$work" "$audience" "$unique_count" "$mix_count"; }
 issuer_pid=$ISSUER_PID
 read -r ready <&"${ISSUER[0]}"
 [ "$ready" = ready ] || { echo "load_issuer failed" >&2; exit 1; }

@@ -258,8 +258,12 @@ impl Auth0Builder {
     /// A token is stored on its second verified sighting: the first only marks its digest
     /// in a small Bloom filter (16 bits per entry, at most 1 MiB, cleared after as many
     /// first sightings as the capacity), so tokens used once cost no insert and no memory.
-    /// Beyond the capacity the cache keeps the tokens seen most often (TinyLFU) and drops
-    /// entries idle for an hour.
+    /// While the cache is full, one in 16 of those second sightings is offered to it, so
+    /// more live tokens than entries do not turn every miss into an insert and an eviction;
+    /// a token that keeps coming back still gets in. Beyond the capacity the cache keeps the
+    /// tokens seen most often (TinyLFU) and drops entries idle for an hour. Size it to the
+    /// number of distinct tokens in use within an hour (each entry holds the token's claims,
+    /// about 1 KiB for a typical Auth0 access token).
     pub fn token_cache_capacity(mut self, entries: u64) -> Self {
         self.token_cache_capacity = entries;
         self

@@ -43,8 +43,12 @@ pub(crate) struct CachedToken {
 /// Admission: a token is stored on its **second** verified sighting. The first one only
 /// sets two bits in a [`Doorkeeper`] (a small Bloom filter of token digests), so a token
 /// that never comes back (a new token every request) costs no cache insert and no memory.
-/// Eviction: beyond the capacity, the cache's TinyLFU policy keeps the tokens seen most
-/// often; an entry idle for an hour is dropped. Entries are dropped when their key leaves
+/// When the cache is full, only one in [`FULL_ADMIT_EVERY`] of those second sightings is
+/// offered to it: with more live tokens than entries (many clients, randomly ordered), every
+/// miss would otherwise be an insert that evicts another entry (an insert storm that costs
+/// more than it saves), while a token that keeps coming back still gets in after a few more
+/// sightings. Eviction: beyond the capacity, the cache's TinyLFU policy keeps the tokens
+/// seen most often; an entry idle for an hour is dropped. Entries are dropped when their key leaves
 /// the JWKS; `exp`/`nbf` are re-checked on every hit. Only tokens whose signature and claims
 /// verified reach the doorkeeper or the cache, and both are keyed by the SHA-256 of the whole
 /// token, so a token differing in any byte never hits.
@@ -53,7 +57,13 @@ pub(crate) struct TokenCache<V = Arc<CachedToken>>(Option<Entries<V>>);
 struct Entries<V> {
     map: moka::sync::Cache<[u8; 32], V>,
     doorkeeper: Doorkeeper,
+    capacity: u64,
+    /// Admissions attempted while the cache was full.
+    full_attempts: AtomicU64,
 }
+
+/// While the cache is full, one in this many admissible tokens is offered to it.
+pub(crate) const FULL_ADMIT_EVERY: u64 = 16;
 
 impl<V: Clone + Send + Sync + 'static> TokenCache<V> {
     pub(crate) fn new(capacity: u64) -> Self {
@@ -64,6 +74,8 @@ impl<V: Clone + Send + Sync + 'static> TokenCache<V> {
                     .time_to_idle(Duration::from_secs(3600))
                     .build(),
                 doorkeeper: Doorkeeper::new(capacity),
+                capacity,
+                full_attempts: AtomicU64::new(0),
             }
         }))
     }
@@ -94,6 +106,11 @@ impl<V: Clone + Send + Sync + 'static> TokenCache<V> {
             return false;
         };
         if !e.doorkeeper.seen_before(&key) {
+            return false;
+        }
+        if e.map.entry_count() >= e.capacity
+            && e.full_attempts.fetch_add(1, Ordering::Relaxed) % FULL_ADMIT_EVERY != 0
+        {
             return false;
         }
         e.map.insert(key, entry());
@@ -331,6 +348,43 @@ mod tests {
             .filter(|i| d.seen_before(&digest_of(*i)))
             .count();
         assert!(false_positives < 400, "{false_positives}");
+    }
+
+    #[test]
+    fn a_full_cache_takes_one_in_sixteen_new_tokens() {
+        let cache: TokenCache<u64> = TokenCache::new(64);
+        let Some(e) = &cache.0 else {
+            panic!("cache on")
+        };
+        // Filled (the doorkeeper forgets after `capacity` first sightings, so a token may
+        // need a third sighting; while there is room, nothing else stops it).
+        for i in 0..64 {
+            let k = digest_of(i);
+            assert!(!cache.admit(k, || i), "first sighting");
+            assert!(
+                cache.admit(k, || i) || cache.admit(k, || i),
+                "room left: stored"
+            );
+        }
+        e.map.run_pending_tasks();
+        assert_eq!(e.map.entry_count(), 64);
+        // Full: of 160 tokens seen for the second time, one in FULL_ADMIT_EVERY is offered.
+        let mut admitted = 0;
+        for i in 1_000..1_160 {
+            let k = digest_of(i);
+            cache.admit(k, || i);
+            if cache.admit(k, || i) {
+                admitted += 1;
+            }
+        }
+        assert_eq!(admitted, 160 / FULL_ADMIT_EVERY);
+        // A token that keeps coming back gets in within FULL_ADMIT_EVERY more sightings.
+        let hot = digest_of(5_000);
+        cache.admit(hot, || 5_000);
+        let tries = (0..FULL_ADMIT_EVERY)
+            .position(|_| cache.admit(hot, || 5_000))
+            .map(|p| p + 1);
+        assert!(tries.is_some(), "a hot token is offered to a full cache");
     }
 
     #[test]
