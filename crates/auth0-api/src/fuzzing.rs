@@ -332,7 +332,7 @@ fn verify_proof(proof: &str) -> Result<(), crate::Error> {
     let input = ProofInput {
         method: &Method::GET,
         htu: HTU,
-        access_token: DPOP_ACCESS_TOKEN,
+        access_token_sha256: &crate::token::sha256(DPOP_ACCESS_TOKEN),
         issuer: ISSUER,
         jkt: &jkt,
     };

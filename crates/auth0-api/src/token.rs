@@ -80,13 +80,12 @@ impl<V: Clone + Send + Sync + 'static> TokenCache<V> {
         }))
     }
 
-    /// The cache key of `token`, when the cache is on.
-    fn key(&self, token: &str) -> Option<[u8; 32]> {
-        self.0.as_ref().map(|_| {
-            let mut k = [0u8; 32];
-            k.copy_from_slice(digest::digest(&digest::SHA256, token.as_bytes()).as_ref());
-            k
-        })
+    /// The cache key of `token` (its SHA-256, reused when the caller has it), when the
+    /// cache is on.
+    fn key(&self, token: &str, known: Option<&[u8; 32]>) -> Option<[u8; 32]> {
+        self.0
+            .as_ref()
+            .map(|_| known.copied().unwrap_or_else(|| sha256(token)))
     }
 
     fn get(&self, key: &[u8; 32]) -> Option<V> {
@@ -120,7 +119,8 @@ impl<V: Clone + Send + Sync + 'static> TokenCache<V> {
     /// Whether `token` is cached.
     #[cfg(test)]
     pub(crate) fn contains(&self, token: &str) -> bool {
-        self.key(token).is_some_and(|k| self.get(&k).is_some())
+        self.key(token, None)
+            .is_some_and(|k| self.get(&k).is_some())
     }
 }
 
@@ -202,6 +202,13 @@ impl Doorkeeper {
     }
 }
 
+/// The SHA-256 of a token: the token cache's key, and what a DPoP proof's `ath` encodes.
+pub(crate) fn sha256(token: &str) -> [u8; 32] {
+    let mut k = [0u8; 32];
+    k.copy_from_slice(digest::digest(&digest::SHA256, token.as_bytes()).as_ref());
+    k
+}
+
 impl TokenVerifier {
     /// Verifies `token`; `request` is what a domains resolver may look at.
     pub(crate) async fn verify(
@@ -209,11 +216,22 @@ impl TokenVerifier {
         token: &str,
         request: Option<RequestInfo<'_>>,
     ) -> Result<Claims, Error> {
+        self.verify_hashed(token, None, request).await
+    }
+
+    /// [`TokenVerifier::verify`] for a caller that already computed the token's
+    /// [`sha256`] (the DPoP path needs it for `ath`), so it is not computed twice.
+    pub(crate) async fn verify_hashed(
+        &self,
+        token: &str,
+        hash: Option<&[u8; 32]>,
+        request: Option<RequestInfo<'_>>,
+    ) -> Result<Claims, Error> {
         if token.len() > self.max_token_bytes {
             return Err(ErrorKind::TokenTooLarge.into());
         }
 
-        let cache_key = self.cache.key(token);
+        let cache_key = self.cache.key(token, hash);
         if let Some(k) = &cache_key {
             if let Some(hit) = self.cache.get(k) {
                 if self.keys.has_resolver() {
@@ -321,7 +339,10 @@ mod tests {
         assert_eq!(cache.get(&k), Some(1));
         let off: TokenCache<u64> = TokenCache::new(0);
         assert!(!off.admit(k, || 1) && !off.admit(k, || 1), "cache off");
-        assert!(off.key("t").is_none());
+        assert!(off.key("t", None).is_none());
+        let on: TokenCache<u64> = TokenCache::new(1);
+        assert_eq!(on.key("t", None), Some(sha256("t")));
+        assert_eq!(on.key("t", Some(&sha256("t"))), Some(sha256("t")));
     }
 
     #[test]

@@ -248,9 +248,11 @@ impl Auth0 {
                 };
                 let proof =
                     crate::dpop::single_proof(headers).map_err(|e| e.with_scheme(scheme))?;
+                // One SHA-256 of the token serves the token cache and the proof's `ath`.
+                let token_sha256 = crate::token::sha256(token);
                 let claims = inner
                     .tokens
-                    .verify(token, request)
+                    .verify_hashed(token, Some(&token_sha256), request)
                     .await
                     .map_err(|e| e.or_scheme(scheme))?;
                 let Some(jkt) = claims.jkt() else {
@@ -259,7 +261,7 @@ impl Auth0 {
                 let input = ProofInput {
                     method,
                     htu,
-                    access_token: token,
+                    access_token_sha256: &token_sha256,
                     issuer: claims.iss(),
                     jkt,
                 };

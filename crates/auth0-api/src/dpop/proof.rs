@@ -2,7 +2,6 @@
 
 use std::time::Duration;
 
-use aws_lc_rs::digest;
 use http::HeaderMap;
 use serde_json::Value;
 
@@ -51,16 +50,16 @@ pub(crate) fn single_proof(headers: &HeaderMap) -> Result<&str, Error> {
 /// `ath`: base64url(SHA-256(access token)).
 #[cfg(test)]
 pub(crate) fn ath(token: &str) -> String {
-    crate::jose::b64_encode(digest::digest(&digest::SHA256, token.as_bytes()).as_ref())
+    crate::jose::b64_encode(&crate::token::sha256(token))
 }
 
-/// Whether `claimed` is the `ath` of `token`, without building a string.
-fn ath_matches(claimed: &str, token: &str) -> bool {
+/// Whether `claimed` is the `ath` of the token whose SHA-256 is `token_sha256`, without
+/// building a string.
+fn ath_matches(claimed: &str, token_sha256: &[u8; 32]) -> bool {
     use base64::Engine as _;
-    let hash = digest::digest(&digest::SHA256, token.as_bytes());
     let mut encoded = [0u8; 43];
     matches!(
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode_slice(hash.as_ref(), &mut encoded),
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode_slice(token_sha256, &mut encoded),
         Ok(43)
     ) && claimed.as_bytes() == encoded
 }
@@ -122,7 +121,7 @@ impl DpopVerifier {
             return Err(ErrorKind::InvalidDpopIat.into());
         }
         match claims.get("ath").and_then(Value::as_str) {
-            Some(a) if ath_matches(a, input.access_token) => {}
+            Some(a) if ath_matches(a, input.access_token_sha256) => {}
             _ => return Err(ErrorKind::DpopAthMismatch.into()),
         }
         if *input.jkt != *key.thumbprint() {
@@ -188,7 +187,7 @@ mod tests {
         );
         assert!(ath_matches(
             "zAr5codUO2XaLH4UdkJgIYJsqxZvHgY-0BK4Vf-BllY",
-            "test_token"
+            &crate::token::sha256("test_token")
         ));
         for wrong in [
             "zAr5codUO2XaLH4UdkJgIYJsqxZvHgY-0BK4Vf-BllZ",
@@ -196,7 +195,10 @@ mod tests {
             "zAr5codUO2XaLH4UdkJgIYJsqxZvHgY-0BK4Vf-Bll",
             "",
         ] {
-            assert!(!ath_matches(wrong, "test_token"), "{wrong}");
+            assert!(
+                !ath_matches(wrong, &crate::token::sha256("test_token")),
+                "{wrong}"
+            );
         }
     }
 

@@ -109,8 +109,8 @@ pub(crate) struct ProofInput<'a> {
     pub(crate) method: &'a Method,
     /// The absolute request URL (`htu`).
     pub(crate) htu: &'a str,
-    /// The access token presented with the proof (`ath`).
-    pub(crate) access_token: &'a str,
+    /// The SHA-256 of the access token presented with the proof (`ath`).
+    pub(crate) access_token_sha256: &'a [u8; 32],
     /// The verified token's issuer (scopes the replay key).
     pub(crate) issuer: &'a str,
     /// The verified token's binding.
