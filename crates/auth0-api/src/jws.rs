@@ -38,10 +38,13 @@ impl Decoded<'_> {
     }
 }
 
-/// Decodes `token`, checking `alg` against `allowed` and refusing any `crit`.
-pub(crate) fn decode(token: &str, allowed: AlgSet) -> Result<Decoded<'_>, JwsError> {
-    let (h, p, s) = split_compact(token).ok_or(JwsError::Malformed)?;
-    let header = b64_decode(h.as_bytes())
+/// Decodes a protected header (base64url text): a JSON object with an allowed `alg` and no
+/// `crit` (no extension is understood, RFC 7515 §4.1.11).
+pub(crate) fn decode_header(
+    text: &str,
+    allowed: AlgSet,
+) -> Result<(Algorithm, Map<String, Value>), JwsError> {
+    let header = b64_decode(text.as_bytes())
         .and_then(|b| parse_object(&b))
         .ok_or(JwsError::Malformed)?;
     let alg = match header.get("alg") {
@@ -54,6 +57,13 @@ pub(crate) fn decode(token: &str, allowed: AlgSet) -> Result<Decoded<'_>, JwsErr
     if header.contains_key("crit") {
         return Err(JwsError::Critical);
     }
+    Ok((alg, header))
+}
+
+/// Decodes `token`, checking `alg` against `allowed` and refusing any `crit`.
+pub(crate) fn decode(token: &str, allowed: AlgSet) -> Result<Decoded<'_>, JwsError> {
+    let (h, p, s) = split_compact(token).ok_or(JwsError::Malformed)?;
+    let (alg, header) = decode_header(h, allowed)?;
     let payload = b64_decode(p.as_bytes())
         .and_then(|b| parse_object(&b))
         .ok_or(JwsError::Malformed)?;

@@ -17,9 +17,8 @@ use arc_swap::ArcSwapOption;
 use serde_json::Value;
 
 use crate::error::{Error, ErrorKind};
-use crate::jose::{b64_decode, parse_object};
 use crate::jwk::{AlgSet, Algorithm, PublicKey};
-use crate::jws::JwsError;
+use crate::jws::{self, JwsError};
 
 /// A proof header that passed every check.
 pub(crate) struct ProofHeader {
@@ -41,21 +40,7 @@ pub(crate) enum HeaderError {
 
 /// Parses and checks a proof header against the allowed algorithms.
 pub(crate) fn parse(text: &str, allowed: AlgSet) -> Result<ProofHeader, HeaderError> {
-    let header = b64_decode(text.as_bytes())
-        .and_then(|b| parse_object(&b))
-        .ok_or(HeaderError::Jws(JwsError::Malformed))?;
-    let alg = match header.get("alg") {
-        Some(Value::String(a)) => {
-            Algorithm::from_name(a).ok_or(HeaderError::Jws(JwsError::Algorithm))?
-        }
-        _ => return Err(HeaderError::Jws(JwsError::Algorithm)),
-    };
-    if !allowed.contains(alg) {
-        return Err(HeaderError::Jws(JwsError::Algorithm));
-    }
-    if header.contains_key("crit") {
-        return Err(HeaderError::Jws(JwsError::Critical));
-    }
+    let (alg, header) = jws::decode_header(text, allowed).map_err(HeaderError::Jws)?;
     if !matches!(header.get("typ"), Some(Value::String(t)) if t == "dpop+jwt") {
         return Err(HeaderError::Dpop(ErrorKind::InvalidDpopProofType.into()));
     }
@@ -153,7 +138,7 @@ impl HeaderCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::jose::b64_encode;
+    use crate::jose::{b64_decode, b64_encode};
     use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair as _};
 
     /// The base64url header text of a proof signed by a fresh P-256 key, with `typ`.
