@@ -57,7 +57,6 @@ pub(crate) struct TokenCache<V = Arc<CachedToken>>(Option<Entries<V>>);
 struct Entries<V> {
     map: moka::sync::Cache<[u8; 32], V>,
     doorkeeper: Doorkeeper,
-    capacity: u64,
     /// Admissions attempted while the cache was full.
     full_attempts: AtomicU64,
 }
@@ -74,7 +73,6 @@ impl<V: Clone + Send + Sync + 'static> TokenCache<V> {
                     .time_to_idle(Duration::from_secs(3600))
                     .build(),
                 doorkeeper: Doorkeeper::new(capacity),
-                capacity,
                 full_attempts: AtomicU64::new(0),
             }
         }))
@@ -107,9 +105,12 @@ impl<V: Clone + Send + Sync + 'static> TokenCache<V> {
         if !e.doorkeeper.seen_before(&key) {
             return false;
         }
-        if e.map.entry_count() >= e.capacity
-            && e.full_attempts.fetch_add(1, Ordering::Relaxed) % FULL_ADMIT_EVERY != 0
-        {
+        let full = e
+            .map
+            .policy()
+            .max_capacity()
+            .is_some_and(|c| e.map.entry_count() >= c);
+        if full && e.full_attempts.fetch_add(1, Ordering::Relaxed) % FULL_ADMIT_EVERY != 0 {
             return false;
         }
         e.map.insert(key, entry());
