@@ -288,6 +288,15 @@ fn bench(c: &mut Criterion) {
     group.bench_function("parts/htu_normalize", |bench| {
         bench.iter(|| auth0_api::bench_internals::normalize_htu(std::hint::black_box(URL)))
     });
+    // An Auth0 access token's payload: the registered claims plus `gty`, `azp`,
+    // `permissions` and `jti`.
+    let payload = br#"{"iss":"https://tenant.us.auth0.com/","sub":"auth0|0123456789abcdef01234567","aud":["https://api.example.com","https://tenant.us.auth0.com/userinfo"],"iat":1700000000,"exp":1800000000,"scope":"openid profile email read:data","azp":"abcdefghijklmnopqrstuvwxyz012345","gty":"client-credentials","permissions":["read:data","write:data"],"jti":"0f1e2d3c4b5a"}"#;
+    group.bench_function("parts/payload_one_pass", |bench| {
+        bench.iter(|| auth0_api::bench_internals::read_payload(std::hint::black_box(payload)))
+    });
+    group.bench_function("parts/payload_map", |bench| {
+        bench.iter(|| auth0_api::bench_internals::parse_payload_map(std::hint::black_box(payload)))
+    });
     group.bench_function("parts/jwk_parse_and_thumbprint", |bench| {
         bench.iter(|| auth0_api::bench_internals::jwk_thumbprint(std::hint::black_box(&jwk)))
     });

@@ -160,8 +160,7 @@ mod tests {
 
     #[test]
     fn on_claims() {
-        let claims =
-            |v: Value| Claims::from_payload(map(v), crate::claims::VerifierId::NONE).unwrap();
+        let claims = |v: Value| Claims::from_map(map(v), crate::claims::VerifierId::NONE).unwrap();
         let c =
             claims(json!({ "sub": "u", "exp": 1, "act": { "sub": "b", "act": { "sub": "a" } } }));
         assert_eq!(current_actor(&c), Ok(Some("b")));

@@ -19,3 +19,16 @@ pub fn jwk_thumbprint(jwk: &Value) -> Option<String> {
         .ok()
         .map(|k| k.thumbprint().to_owned())
 }
+
+/// Reads an access-token payload (decoded JSON) the way the verifier does: one pass, the
+/// registered claims recorded, custom claims left as text. `None` when it is not a strict
+/// JSON object.
+pub fn read_payload(json: &[u8]) -> Option<usize> {
+    crate::payload::parse(json.to_vec(), &[]).map(|p| p.text.len())
+}
+
+/// Parses the same payload into a `serde_json` map with the strict parser (what the
+/// verifier did before the one-pass reader, and what `Claims::as_map` does on first use).
+pub fn parse_payload_map(json: &[u8]) -> Option<usize> {
+    crate::jose::parse_object(json).map(|m| m.len())
+}

@@ -1,17 +1,20 @@
 //! Verified access-token claims.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use crate::error::{Error, ErrorKind, Scheme};
+use crate::payload::{Date, Payload, Registered, Strings, Text};
 
 /// The verified claims of an access token: cheap to clone (shared behind an `Arc`), with
 /// typed access to the registered claims and `get::<T>()` for custom ones.
+///
+/// The registered claims are read while the token is verified; custom claims stay JSON
+/// text until first asked for, then are parsed once and kept (a cached token shares them).
 ///
 /// Only produced by the verifier, after the signature and every claim check passed.
 #[derive(Clone)]
@@ -80,12 +83,16 @@ impl PartialEq<&str> for Jkt {
     }
 }
 
+/// The payload text with its registered claims read; custom claims are parsed into a map
+/// only when asked for.
 struct Inner {
-    map: Map<String, Value>,
+    text: String,
+    registered: Registered,
     exp: u64,
     nbf: Option<u64>,
     iat: Option<u64>,
     jkt: Option<Jkt>,
+    map: OnceLock<Map<String, Value>>,
 }
 
 /// Why claims could not be read into a type.
@@ -110,51 +117,57 @@ impl std::error::Error for ClaimsError {
 /// Reads a JWT `NumericDate`: a non-negative JSON number, fractions truncated.
 pub(crate) fn numeric_date(v: &Value) -> Option<u64> {
     match v {
-        Value::Number(n) => n.as_u64().or_else(|| {
-            n.as_f64()
-                .filter(|f| f.is_finite() && *f >= 0.0 && *f < 1.0e15)
-                .map(|f| f as u64)
-        }),
+        Value::Number(n) => n.as_u64().or_else(|| n.as_f64().and_then(date_from_f64)),
         _ => None,
     }
 }
 
-fn date_claim(map: &Map<String, Value>, name: &'static str) -> Result<Option<u64>, Error> {
-    match map.get(name) {
-        None => Ok(None),
-        Some(v) => numeric_date(v)
-            .map(Some)
-            .ok_or_else(|| Error::new(ErrorKind::InvalidClaim).with_detail(name)),
+/// A `NumericDate` written as a fraction (or too large for an integer): non-negative and
+/// below 10^15 seconds, truncated.
+pub(crate) fn date_from_f64(f: f64) -> Option<u64> {
+    (0.0..1.0e15).contains(&f).then_some(f as u64)
+}
+
+fn date_claim(date: Date, name: &'static str) -> Result<Option<u64>, Error> {
+    match date {
+        Date::Absent => Ok(None),
+        Date::At(d) => Ok(Some(d)),
+        Date::Invalid => Err(Error::new(ErrorKind::InvalidClaim).with_detail(name)),
     }
 }
 
 impl Claims {
-    /// Wraps a decoded payload, reading the time claims. Fails on a time claim that is not
+    /// Wraps a checked payload, reading the time claims. Fails on a time claim that is not
     /// a NumericDate, or a missing `exp`.
-    pub(crate) fn from_payload(
-        map: Map<String, Value>,
-        verifier: VerifierId,
-    ) -> Result<Self, Error> {
-        let exp = date_claim(&map, "exp")?
+    pub(crate) fn from_payload(payload: Payload, verifier: VerifierId) -> Result<Self, Error> {
+        let Payload { text, registered } = payload;
+        let exp = date_claim(registered.exp, "exp")?
             .ok_or_else(|| Error::new(ErrorKind::MissingClaim).with_detail("exp"))?;
-        let nbf = date_claim(&map, "nbf")?;
-        let iat = date_claim(&map, "iat")?;
-        let jkt = map
-            .get("cnf")
-            .and_then(|c| c.get("jkt"))
-            .and_then(Value::as_str)
-            .map(Jkt::new);
+        let nbf = date_claim(registered.nbf, "nbf")?;
+        let iat = date_claim(registered.iat, "iat")?;
+        let jkt = registered.jkt.as_ref().map(|j| Jkt::new(j.get(&text)));
         Ok(Self {
             inner: Arc::new(Inner {
-                map,
+                text,
+                registered,
                 exp,
                 nbf,
                 iat,
                 jkt,
+                map: OnceLock::new(),
             }),
             scheme: None,
             verifier,
         })
+    }
+
+    /// Claims from a JSON object (tests).
+    #[cfg(test)]
+    pub(crate) fn from_map(map: Map<String, Value>, verifier: VerifierId) -> Result<Self, Error> {
+        let text = serde_json::to_vec(&Value::Object(map)).unwrap_or_default();
+        let payload = crate::payload::parse(text, &[])
+            .ok_or_else(|| Error::new(ErrorKind::MalformedToken))?;
+        Self::from_payload(payload, verifier)
     }
 
     /// The same claims, recorded as presented with `scheme`.
@@ -175,17 +188,18 @@ impl Claims {
 
     /// The subject (`sub`), when it is a string.
     pub fn sub(&self) -> Option<&str> {
-        self.str("sub")
+        self.text(self.inner.registered.sub.as_ref())
     }
 
     /// The issuer (`iss`). Always present on verified claims.
     pub fn iss(&self) -> &str {
-        self.str("iss").unwrap_or_default()
+        self.text(self.inner.registered.iss.as_ref())
+            .unwrap_or_default()
     }
 
     /// The audiences (`aud`), whether the token carries a string or an array.
     pub fn audiences(&self) -> impl Iterator<Item = &str> {
-        strings(self.inner.map.get("aud"), false)
+        self.strings(&self.inner.registered.aud, false)
     }
 
     /// Expiry (`exp`), seconds since the epoch.
@@ -205,12 +219,14 @@ impl Claims {
 
     /// The authorized party (`azp`), or `client_id` (RFC 9068) when `azp` is absent.
     pub fn client_id(&self) -> Option<&str> {
-        self.str("azp").or_else(|| self.str("client_id"))
+        let r = &self.inner.registered;
+        self.text(r.azp.as_ref())
+            .or_else(|| self.text(r.client_id.as_ref()))
     }
 
     /// The scopes: the space-delimited `scope` claim (an array of strings is accepted too).
     pub fn scopes(&self) -> impl Iterator<Item = &str> {
-        strings(self.inner.map.get("scope"), true)
+        self.strings(&self.inner.registered.scope, true)
     }
 
     /// Whether `scope` is among [`Claims::scopes`].
@@ -220,7 +236,7 @@ impl Claims {
 
     /// Auth0 RBAC permissions: the `permissions` array.
     pub fn permissions(&self) -> impl Iterator<Item = &str> {
-        strings(self.inner.map.get("permissions"), false)
+        self.strings(&self.inner.registered.permissions, false)
     }
 
     /// Whether `permission` is among [`Claims::permissions`].
@@ -235,59 +251,61 @@ impl Claims {
 
     /// Whether the token carries a `cnf` confirmation claim at all.
     pub(crate) fn has_cnf(&self) -> bool {
-        self.inner.map.contains_key("cnf")
+        self.inner.registered.cnf
     }
 
     /// A claim deserialized into `T`; `None` when absent or of another shape.
     pub fn get<T: DeserializeOwned>(&self, name: &str) -> Option<T> {
-        self.inner
-            .map
-            .get(name)
-            .and_then(|v| T::deserialize(v).ok())
+        self.as_map().get(name).and_then(|v| T::deserialize(v).ok())
     }
 
     /// A claim as raw JSON.
     pub fn get_value(&self, name: &str) -> Option<&Value> {
-        self.inner.map.get(name)
+        self.as_map().get(name)
     }
 
     /// Whether the claim `name` is present (and not `null`).
     pub fn contains(&self, name: &str) -> bool {
-        self.inner.map.get(name).is_some_and(|v| !v.is_null())
+        self.as_map().get(name).is_some_and(|v| !v.is_null())
     }
 
-    /// All claims as a JSON object.
+    /// All claims as a JSON object (parsed from the payload on first use, then kept).
     pub fn as_map(&self) -> &Map<String, Value> {
-        &self.inner.map
+        // The text passed the same strict grammar when the token was verified, so this
+        // parse succeeds; an empty map is only a no-panic fallback.
+        self.inner.map.get_or_init(|| {
+            crate::jose::parse_object(self.inner.text.as_bytes()).unwrap_or_default()
+        })
     }
 
     /// The whole payload deserialized into the caller's own type.
     pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, ClaimsError> {
-        T::deserialize(&self.inner.map).map_err(|inner| ClaimsError { inner })
+        serde_json::from_str(&self.inner.text).map_err(|inner| ClaimsError { inner })
     }
 
-    fn str(&self, name: &str) -> Option<&str> {
-        self.inner.map.get(name).and_then(Value::as_str)
+    fn text<'a>(&'a self, t: Option<&'a Text>) -> Option<&'a str> {
+        t.map(|t| t.get(&self.inner.text))
     }
-}
 
-/// Strings from a claim that is a string (space-delimited when `split`) or an array of
-/// strings; other shapes yield nothing.
-fn strings(v: Option<&Value>, split: bool) -> impl Iterator<Item = &str> {
-    let (single, array): (Option<&str>, &[Value]) = match v {
-        Some(Value::String(s)) => (Some(s), &[]),
-        Some(Value::Array(a)) => (None, a),
-        _ => (None, &[]),
-    };
-    let from_string = single.into_iter().flat_map(move |s| {
-        let parts: Box<dyn Iterator<Item = &str>> = if split {
-            Box::new(s.split(' ').filter(|p| !p.is_empty()))
-        } else {
-            Box::new(std::iter::once(s))
+    /// Strings from a claim that is a string (space-delimited when `split`) or an array of
+    /// strings; other shapes yield nothing.
+    fn strings<'a>(&'a self, v: &'a Strings, split: bool) -> impl Iterator<Item = &'a str> {
+        let text = &*self.inner.text;
+        let (single, array): (Option<&str>, &[Text]) = match v {
+            Strings::One(s) => (Some(s.get(text)), &[]),
+            Strings::Many(a) => (None, a),
+            Strings::None => (None, &[]),
         };
-        parts
-    });
-    from_string.chain(array.iter().filter_map(Value::as_str))
+        let from_string = single.into_iter().flat_map(move |s| {
+            let parts: Box<dyn Iterator<Item = &str>> = if split {
+                Box::new(s.split(' ').filter(|p| !p.is_empty()))
+            } else {
+                Box::new(std::iter::once(s))
+            };
+            parts
+        });
+        from_string.chain(array.iter().map(move |t| t.get(text)))
+    }
 }
 
 impl fmt::Debug for Claims {
@@ -311,7 +329,7 @@ mod tests {
 
     fn claims(v: Value) -> Result<Claims, Error> {
         match v {
-            Value::Object(m) => Claims::from_payload(m, VerifierId::NONE),
+            Value::Object(m) => Claims::from_map(m, VerifierId::NONE),
             _ => Err(ErrorKind::MalformedToken.into()),
         }
     }
@@ -335,6 +353,21 @@ mod tests {
         assert_eq!(c.get::<String>("sub").as_deref(), Some("u1"));
         assert_eq!(c.get::<u64>("sub"), None);
         assert!(c.contains("cnf") && !c.contains("nope"));
+    }
+
+    #[test]
+    fn custom_claims_are_parsed_only_when_asked_for() {
+        let c = claims(json!({"exp":1,"sub":"s","org":{"id":"o","tier":2},"roles":["a"]})).unwrap();
+        assert_eq!(c.sub(), Some("s"));
+        assert!(c.inner.map.get().is_none(), "registered claims need no map");
+        assert_eq!(c.get_value("org"), Some(&json!({"id":"o","tier":2})));
+        assert_eq!(
+            c.as_map(),
+            json!({"exp":1,"sub":"s","org":{"id":"o","tier":2},"roles":["a"]})
+                .as_object()
+                .unwrap()
+        );
+        assert_eq!(c.get::<Vec<String>>("roles"), Some(vec!["a".to_owned()]));
     }
 
     #[test]

@@ -189,9 +189,17 @@ pub fn jws(data: &[u8]) {
 }
 
 /// One JWK (a JSON object): parsing under every algorithm set, the thumbprint, and a
-/// signature check with the key.
+/// signature check with the key. The same bytes also hold the one-pass access-token
+/// payload reader to the strict map parser: both accept or refuse alike.
 pub fn jwk(data: &[u8]) {
-    let Some(jwk) = crate::jose::parse_object(data) else {
+    let one_pass = crate::payload::parse(data.to_vec(), &[]);
+    let map = crate::jose::parse_object(data);
+    assert_eq!(
+        one_pass.is_some(),
+        map.is_some(),
+        "the one-pass payload reader and the map parser disagree"
+    );
+    let Some(jwk) = map else {
         return;
     };
     for allowed in [

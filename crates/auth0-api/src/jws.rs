@@ -18,16 +18,16 @@ pub(crate) enum JwsError {
     Critical,
 }
 
-/// A decoded, not yet verified, compact JWS.
-pub(crate) struct Decoded<'a> {
+/// A decoded, not yet verified, compact JWS; `P` is its payload as the caller reads it.
+pub(crate) struct Decoded<'a, P = Map<String, Value>> {
     pub(crate) alg: Algorithm,
     pub(crate) header: Map<String, Value>,
-    pub(crate) payload: Map<String, Value>,
+    pub(crate) payload: P,
     pub(crate) signing_input: &'a str,
     pub(crate) signature: Vec<u8>,
 }
 
-impl Decoded<'_> {
+impl<P> Decoded<'_, P> {
     /// A string header member; `Err` when present but not a string.
     pub(crate) fn header_str(&self, name: &str) -> Result<Option<&str>, JwsError> {
         match self.header.get(name) {
@@ -61,11 +61,21 @@ pub(crate) fn decode_header(
 }
 
 /// Decodes `token`, checking `alg` against `allowed` and refusing any `crit`.
+#[cfg_attr(not(any(test, feature = "fuzzing")), allow(dead_code))]
 pub(crate) fn decode(token: &str, allowed: AlgSet) -> Result<Decoded<'_>, JwsError> {
+    decode_with(token, allowed, |b| parse_object(&b))
+}
+
+/// [`decode`] with the payload's decoded bytes read by `payload` (`None`: malformed).
+pub(crate) fn decode_with<P>(
+    token: &str,
+    allowed: AlgSet,
+    payload: impl FnOnce(Vec<u8>) -> Option<P>,
+) -> Result<Decoded<'_, P>, JwsError> {
     let (h, p, s) = split_compact(token).ok_or(JwsError::Malformed)?;
     let (alg, header) = decode_header(h, allowed)?;
     let payload = b64_decode(p.as_bytes())
-        .and_then(|b| parse_object(&b))
+        .and_then(payload)
         .ok_or(JwsError::Malformed)?;
     let signature = b64_decode(s.as_bytes()).ok_or(JwsError::Malformed)?;
     if signature.is_empty() {

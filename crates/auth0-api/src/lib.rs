@@ -159,6 +159,7 @@ mod jose;
 mod jwk;
 mod jwks;
 mod jws;
+mod payload;
 mod proxy;
 mod replay;
 mod request;

@@ -3,12 +3,11 @@
 
 use std::time::Duration;
 
-use serde_json::{Map, Value};
-
 use crate::claims::{Claims, VerifierId};
 use crate::config::{ConfigError, ConfigErrorKind};
 use crate::error::{Error, ErrorKind};
 use crate::issuer::Audience;
+use crate::payload::{MAX_WATCHED, Payload, Strings, Text};
 use crate::time::UnixTime;
 
 /// Claims every access token must carry.
@@ -90,17 +89,35 @@ impl TokenRules {
         }
     }
 
+    /// The names whose presence [`payload::parse`](crate::payload::parse) reports: the
+    /// required claims, in order.
+    pub(crate) fn watched(&self) -> &[Box<str>] {
+        &self.required_claims
+    }
+
     /// Required claims, `iss` equal to `issuer` (discovery's canonical value), `aud`, then
-    /// `exp`/`nbf` against `now`: the claims of a token whose signature verified.
+    /// `exp`/`nbf` against `now`: the claims of a token whose signature verified. The
+    /// payload must have been read with [`TokenRules::watched`].
     pub(crate) fn claims(
         &self,
-        payload: Map<String, Value>,
+        payload: Payload,
         issuer: &str,
         now: UnixTime,
         verifier: VerifierId,
     ) -> Result<Claims, Error> {
-        for name in &self.required_claims {
-            if payload.get(&**name).is_none_or(Value::is_null) {
+        let present = payload.registered.present;
+        let mut late_map = None;
+        for (i, name) in self.required_claims.iter().enumerate() {
+            let is_present = if i < MAX_WATCHED {
+                present & (1 << i) != 0
+            } else {
+                // Beyond what one pass reports: look in the parsed map.
+                let map = late_map.get_or_insert_with(|| {
+                    crate::jose::parse_object(payload.text.as_bytes()).unwrap_or_default()
+                });
+                map.get(&**name).is_some_and(|v| !v.is_null())
+            };
+            if !is_present {
                 let detail = match &**name {
                     "iss" => "iss",
                     "aud" => "aud",
@@ -111,14 +128,20 @@ impl TokenRules {
                 return Err(Error::new(ErrorKind::MissingClaim).with_detail(detail));
             }
         }
-        match payload.get("iss") {
-            Some(Value::String(iss)) if iss == issuer => {}
-            _ => return Err(ErrorKind::InvalidIssuer.into()),
+        let (r, text) = (&payload.registered, &*payload.text);
+        if r.iss.as_ref().map(|i| i.get(text)) != Some(issuer) {
+            return Err(ErrorKind::InvalidIssuer.into());
         }
-        if let Some(aud) = payload.get("aud") {
-            if !self.audience_matches(aud) {
-                return Err(ErrorKind::InvalidAudience.into());
-            }
+        // `aud` is present (it is always required): a string, or an array with a string,
+        // naming an accepted audience.
+        let accepted = |a: &Text| self.audiences.iter().any(|x| x.as_str() == a.get(text));
+        let aud_ok = match &r.aud {
+            Strings::One(a) => accepted(a),
+            Strings::Many(all) => all.iter().any(accepted),
+            Strings::None => false,
+        };
+        if !aud_ok {
+            return Err(ErrorKind::InvalidAudience.into());
         }
         let claims = Claims::from_payload(payload, verifier)?;
         self.check_times(&claims, now)?;
@@ -140,22 +163,12 @@ impl TokenRules {
         }
         Ok(())
     }
-
-    /// The token's `aud`, a string or an array of strings, names an accepted audience.
-    fn audience_matches(&self, aud: &Value) -> bool {
-        let accepted = |s: &str| self.audiences.iter().any(|a| a.as_str() == s);
-        match aud {
-            Value::String(s) => accepted(s),
-            Value::Array(items) => items.iter().any(|v| v.as_str().is_some_and(accepted)),
-            _ => false,
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     fn rules(leeway: u64) -> TokenRules {
         RuleOptions {
@@ -168,12 +181,16 @@ mod tests {
     }
 
     fn check(r: &TokenRules, v: Value, now: u64) -> Result<(), ErrorKind> {
-        let Value::Object(m) = v else {
-            panic!("object")
-        };
-        r.claims(m, "https://i/", UnixTime::from_secs(now), VerifierId::NONE)
-            .map(|_| ())
-            .map_err(|e| e.kind())
+        let text = serde_json::to_vec(&v).expect("json");
+        let payload = crate::payload::parse(text, r.watched()).expect("an object");
+        r.claims(
+            payload,
+            "https://i/",
+            UnixTime::from_secs(now),
+            VerifierId::NONE,
+        )
+        .map(|_| ())
+        .map_err(|e| e.kind())
     }
 
     #[test]
@@ -209,6 +226,35 @@ mod tests {
         assert_eq!(check(&r, m.clone(), 49), Err(ErrorKind::NotYetValid));
         assert_eq!(check(&rules(5), m, 45), Ok(()), "nbf with leeway");
         assert_eq!(check(&rules(5), ok, 104), Ok(()), "exp with leeway");
+    }
+
+    #[test]
+    fn required_claims_beyond_what_one_pass_reports_are_still_checked() {
+        let names: Vec<String> = (0..70).map(|i| format!("c{i}")).collect();
+        let r = RuleOptions {
+            audiences: vec!["api".into()],
+            required_claims: names.clone(),
+            leeway: Duration::ZERO,
+        }
+        .build()
+        .expect("rules");
+        let mut ok = json!({"iss":"https://i/","aud":"api","exp":100,"iat":1});
+        for n in &names {
+            ok[n] = json!(1);
+        }
+        assert_eq!(check(&r, ok.clone(), 1), Ok(()));
+        for gone in ["c3", "c60", "c63", "c64", "c69"] {
+            let mut m = ok.clone();
+            m[gone] = Value::Null;
+            assert_eq!(check(&r, m, 1), Err(ErrorKind::MissingClaim), "{gone} null");
+            let mut m = ok.clone();
+            m.as_object_mut().map(|o| o.remove(gone));
+            assert_eq!(
+                check(&r, m, 1),
+                Err(ErrorKind::MissingClaim),
+                "{gone} absent"
+            );
+        }
     }
 
     #[test]

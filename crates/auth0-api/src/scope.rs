@@ -255,7 +255,7 @@ mod tests {
         let serde_json::Value::Object(m) = v else {
             panic!("object")
         };
-        Claims::from_payload(m, crate::claims::VerifierId::NONE).unwrap()
+        Claims::from_map(m, crate::claims::VerifierId::NONE).unwrap()
     }
 
     #[test]

@@ -7,7 +7,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use aws_lc_rs::digest;
-use serde_json::Value;
 
 use crate::claims::{Claims, VerifierId};
 use crate::error::{Error, ErrorKind};
@@ -252,7 +251,11 @@ impl TokenVerifier {
             telemetry::token_cache(false);
         }
 
-        let decoded = jws::decode(token, self.algs).map_err(|e| match e {
+        let watched = self.rules.watched();
+        let decoded = jws::decode_with(token, self.algs, |bytes| {
+            crate::payload::parse(bytes, watched)
+        })
+        .map_err(|e| match e {
             JwsError::Malformed => Error::new(ErrorKind::MalformedToken),
             JwsError::Algorithm => Error::new(ErrorKind::UnsupportedAlgorithm),
             JwsError::Critical => Error::new(ErrorKind::UnsupportedCriticalHeader),
@@ -267,7 +270,12 @@ impl TokenVerifier {
 
         // With several issuers, the unverified `iss` picks the keys; it is checked against
         // the allowed issuers before any network call.
-        let unverified_iss = decoded.payload.get("iss").and_then(Value::as_str);
+        let payload = &decoded.payload;
+        let unverified_iss = payload
+            .registered
+            .iss
+            .as_ref()
+            .map(|i| i.get(&payload.text));
         let keys = self.keys.for_issuer(unverified_iss, request).await?;
         let snapshot = keys_snapshot(&keys).await?;
 

@@ -1,0 +1,623 @@
+//! An access token's payload read in one pass (RFC 7519 §4.1): the same strict JSON
+//! grammar as [`parse_object`](crate::jose::parse_object) (one object, no duplicate members
+//! at any depth, no trailing data, numbers in range), checked without building a map, while
+//! the registered claims the verifier and handlers use are recorded as positions in the
+//! text. Custom claims stay raw JSON until a handler asks for them.
+//!
+//! A payload this accepts is exactly one `parse_object` accepts (a property test and the
+//! `jwk` fuzz target hold both to that), so the map built later from the same text never
+//! fails.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer as _, MapAccess, SeqAccess, Visitor};
+
+/// A string claim's value: a span of the payload text when it had no escapes, else the
+/// unescaped copy.
+#[derive(Clone, Debug)]
+pub(crate) enum Text {
+    At { start: u32, len: u32 },
+    Owned(Box<str>),
+}
+
+impl Text {
+    /// The value, given the payload text it was read from.
+    pub(crate) fn get<'a>(&'a self, text: &'a str) -> &'a str {
+        match self {
+            Self::At { start, len } => {
+                let (s, l) = (*start as usize, *len as usize);
+                text.get(s..s + l).unwrap_or_default()
+            }
+            Self::Owned(s) => s,
+        }
+    }
+}
+
+/// A claim that may be one string or an array of strings (`aud`, `scope`, `permissions`).
+#[derive(Clone, Debug, Default)]
+pub(crate) enum Strings {
+    /// Absent, or neither a string nor an array.
+    #[default]
+    None,
+    /// A string.
+    One(Text),
+    /// The string members of an array, in order.
+    Many(Vec<Text>),
+}
+
+/// A `NumericDate` claim (`exp`, `nbf`, `iat`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Date {
+    #[default]
+    Absent,
+    /// A non-negative number, fractions truncated.
+    At(u64),
+    /// Present but not a usable `NumericDate` (`null` included).
+    Invalid,
+}
+
+/// The registered claims of a payload, read in the same pass that checked its grammar.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Registered {
+    pub(crate) iss: Option<Text>,
+    pub(crate) sub: Option<Text>,
+    pub(crate) azp: Option<Text>,
+    pub(crate) client_id: Option<Text>,
+    pub(crate) aud: Strings,
+    pub(crate) scope: Strings,
+    pub(crate) permissions: Strings,
+    pub(crate) exp: Date,
+    pub(crate) nbf: Date,
+    pub(crate) iat: Date,
+    /// `cnf` is present (whatever its value).
+    pub(crate) cnf: bool,
+    /// `cnf.jkt`, when `cnf` is an object whose `jkt` is a string.
+    pub(crate) jkt: Option<Text>,
+    /// Bit `i` set: the `i`-th watched name (see [`parse`]) is present and not `null`.
+    pub(crate) present: u64,
+}
+
+/// A payload whose grammar was checked, with its registered claims.
+pub(crate) struct Payload {
+    pub(crate) text: String,
+    pub(crate) registered: Registered,
+}
+
+/// How many watched names [`parse`] reports on.
+pub(crate) const MAX_WATCHED: usize = 64;
+
+/// Reads a payload (the decoded bytes of a JWS payload segment). `watched` names top-level
+/// members whose presence (not `null`) is reported in [`Registered::present`], by index
+/// (the first [`MAX_WATCHED`] only). `None` when the bytes are not one strict JSON object.
+pub(crate) fn parse(bytes: Vec<u8>, watched: &[Box<str>]) -> Option<Payload> {
+    // Kept as decoded (no shrink to fit: that would copy it).
+    let text = String::from_utf8(bytes).ok()?;
+    let registered = {
+        let mut de = serde_json::Deserializer::from_str(&text);
+        let registered = de
+            .deserialize_any(Top {
+                base: &text,
+                watched,
+            })
+            .ok()?;
+        de.end().ok()?;
+        registered
+    };
+    Some(Payload { text, registered })
+}
+
+/// Which registered claim a top-level member is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Iss,
+    Sub,
+    Azp,
+    ClientId,
+    Aud,
+    Scope,
+    Permissions,
+    Exp,
+    Nbf,
+    Iat,
+    Cnf,
+    Other,
+}
+
+impl Field {
+    fn of(name: &str) -> Self {
+        match name {
+            "iss" => Self::Iss,
+            "sub" => Self::Sub,
+            "azp" => Self::Azp,
+            "client_id" => Self::ClientId,
+            "aud" => Self::Aud,
+            "scope" => Self::Scope,
+            "permissions" => Self::Permissions,
+            "exp" => Self::Exp,
+            "nbf" => Self::Nbf,
+            "iat" => Self::Iat,
+            "cnf" => Self::Cnf,
+            _ => Self::Other,
+        }
+    }
+}
+
+/// The member names of one object, to refuse duplicates: a short list scanned in order,
+/// moved into a hash set once an object has many members (so a hostile payload with
+/// thousands of members costs linear time, not quadratic).
+struct Names<'de> {
+    list: Vec<Cow<'de, str>>,
+    set: Option<HashSet<Cow<'de, str>>>,
+}
+
+impl<'de> Names<'de> {
+    const LINEAR: usize = 24;
+
+    fn new() -> Self {
+        Self {
+            list: Vec::new(),
+            set: None,
+        }
+    }
+
+    /// Records `name`; `false` when it was recorded before.
+    fn insert(&mut self, name: Cow<'de, str>) -> bool {
+        if let Some(set) = &mut self.set {
+            return set.insert(name);
+        }
+        if self.list.contains(&name) {
+            return false;
+        }
+        self.list.push(name);
+        if self.list.len() > Self::LINEAR {
+            self.set = Some(self.list.drain(..).collect());
+        }
+        true
+    }
+}
+
+/// A member name, borrowed from the text when it has no escapes.
+struct Name;
+
+impl<'de> DeserializeSeed<'de> for Name {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Name {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v))
+    }
+}
+
+/// What a top-level member's value was, as far as its claim cares.
+enum Seen<'de> {
+    Null,
+    Str(Cow<'de, str>),
+    Strs(Vec<Cow<'de, str>>),
+    Number(Option<u64>),
+    /// An object's `jkt` member, when it was a string.
+    Jkt(Option<Cow<'de, str>>),
+    Other,
+}
+
+/// Any JSON value, checked and mostly skipped: strings kept when `keep_str`, the string
+/// members of an array when `keep_array`, numbers read as a `NumericDate` when `date`, an
+/// object's `jkt` string when `jkt`.
+#[derive(Clone, Copy, Default)]
+struct Value {
+    keep_str: bool,
+    keep_array: bool,
+    date: bool,
+    jkt: bool,
+}
+
+impl Value {
+    const SKIP: Self = Self {
+        keep_str: false,
+        keep_array: false,
+        date: false,
+        jkt: false,
+    };
+
+    fn for_field(field: Field) -> Self {
+        match field {
+            Field::Iss | Field::Sub | Field::Azp | Field::ClientId => Self {
+                keep_str: true,
+                ..Self::SKIP
+            },
+            Field::Aud | Field::Scope | Field::Permissions => Self {
+                keep_str: true,
+                keep_array: true,
+                ..Self::SKIP
+            },
+            Field::Exp | Field::Nbf | Field::Iat => Self {
+                date: true,
+                ..Self::SKIP
+            },
+            Field::Cnf => Self {
+                jkt: true,
+                ..Self::SKIP
+            },
+            Field::Other => Self::SKIP,
+        }
+    }
+
+    fn number(self, date: impl FnOnce() -> Option<u64>) -> Seen<'static> {
+        if self.date {
+            Seen::Number(date())
+        } else {
+            Seen::Other
+        }
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Value {
+    type Value = Seen<'de>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Value {
+    type Value = Seen<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Seen::Other)
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(self.number(|| u64::try_from(v).ok()))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(self.number(|| Some(v)))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(self.number(|| crate::claims::date_from_f64(v)))
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(if self.keep_str {
+            Seen::Str(Cow::Borrowed(v))
+        } else {
+            Seen::Other
+        })
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(if self.keep_str {
+            Seen::Str(Cow::Owned(v.to_owned()))
+        } else {
+            Seen::Other
+        })
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Seen::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(Seen::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let member = Self {
+            keep_str: self.keep_array,
+            ..Self::SKIP
+        };
+        let mut out = Vec::new();
+        while let Some(v) = seq.next_element_seed(member)? {
+            if let Seen::Str(s) = v {
+                out.push(s);
+            }
+        }
+        Ok(if self.keep_array {
+            Seen::Strs(out)
+        } else {
+            Seen::Other
+        })
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut names = Names::new();
+        let mut jkt = None;
+        while let Some(name) = map.next_key_seed(Name)? {
+            let wanted = self.jkt && name == "jkt";
+            if !names.insert(name) {
+                return Err(de::Error::custom("duplicate member"));
+            }
+            let seed = Self {
+                keep_str: wanted,
+                ..Self::SKIP
+            };
+            if let Seen::Str(s) = map.next_value_seed(seed)? {
+                jkt = Some(s);
+            }
+        }
+        Ok(if self.jkt {
+            Seen::Jkt(jkt)
+        } else {
+            Seen::Other
+        })
+    }
+}
+
+/// The top-level object.
+struct Top<'a> {
+    base: &'a str,
+    watched: &'a [Box<str>],
+}
+
+impl Top<'_> {
+    fn text(&self, s: Cow<'_, str>) -> Text {
+        if let Cow::Borrowed(b) = &s {
+            let start = (b.as_ptr() as usize).wrapping_sub(self.base.as_ptr() as usize);
+            if let (Ok(start), Ok(len)) = (u32::try_from(start), u32::try_from(b.len())) {
+                if self.base.get(start as usize..start as usize + b.len()) == Some(*b) {
+                    return Text::At { start, len };
+                }
+            }
+        }
+        Text::Owned(s.into_owned().into_boxed_str())
+    }
+
+    fn strings(&self, seen: Seen<'_>) -> Strings {
+        match seen {
+            Seen::Str(s) => Strings::One(self.text(s)),
+            Seen::Strs(v) => Strings::Many(v.into_iter().map(|s| self.text(s)).collect()),
+            _ => Strings::None,
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for Top<'_> {
+    type Value = Registered;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Registered, A::Error> {
+        let mut names = Names::new();
+        let mut r = Registered::default();
+        while let Some(name) = map.next_key_seed(Name)? {
+            let field = Field::of(&name);
+            let watched = self
+                .watched
+                .iter()
+                .take(MAX_WATCHED)
+                .position(|w| **w == *name);
+            if !names.insert(name) {
+                return Err(de::Error::custom("duplicate member"));
+            }
+            let seen = map.next_value_seed(Value::for_field(field))?;
+            if let Some(i) = watched {
+                if !matches!(seen, Seen::Null) {
+                    r.present |= 1 << i;
+                }
+            }
+            let string = |s: Seen<'_>| match s {
+                Seen::Str(s) => Some(self.text(s)),
+                _ => None,
+            };
+            let date = |s: Seen<'_>| match s {
+                Seen::Number(Some(d)) => Date::At(d),
+                _ => Date::Invalid,
+            };
+            match field {
+                Field::Iss => r.iss = string(seen),
+                Field::Sub => r.sub = string(seen),
+                Field::Azp => r.azp = string(seen),
+                Field::ClientId => r.client_id = string(seen),
+                Field::Aud => r.aud = self.strings(seen),
+                Field::Scope => r.scope = self.strings(seen),
+                Field::Permissions => r.permissions = self.strings(seen),
+                Field::Exp => r.exp = date(seen),
+                Field::Nbf => r.nbf = date(seen),
+                Field::Iat => r.iat = date(seen),
+                Field::Cnf => {
+                    r.cnf = true;
+                    if let Seen::Jkt(Some(j)) = seen {
+                        r.jkt = Some(self.text(j));
+                    }
+                }
+                Field::Other => {}
+            }
+        }
+        Ok(r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jose::parse_object;
+    use proptest::prelude::*;
+
+    fn read(json: &str) -> Option<Payload> {
+        parse(json.as_bytes().to_vec(), &[])
+    }
+
+    #[test]
+    fn registered_claims_are_read_in_one_pass() {
+        let watched: Vec<Box<str>> = vec!["iss".into(), "tenant".into(), "gone".into()];
+        let p = parse(
+            br#"{"iss":"https://i/","sub":"a\"b","aud":["x",1,"y"],"exp":10.9,"nbf":-1,
+                "iat":null,"scope":"r w","permissions":"p","cnf":{"jkt":"t","x":[{}]},
+                "tenant":{"a":[1,{"b":null}]},"gone":null,"azp":7,"client_id":"c"}"#
+                .to_vec(),
+            &watched,
+        )
+        .expect("valid");
+        let r = &p.registered;
+        let t = &*p.text;
+        assert_eq!(r.iss.as_ref().map(|s| s.get(t)), Some("https://i/"));
+        assert!(matches!(r.iss, Some(Text::At { .. })), "no escape: a span");
+        assert_eq!(r.sub.as_ref().map(|s| s.get(t)), Some("a\"b"));
+        assert!(matches!(r.sub, Some(Text::Owned(_))), "escaped: a copy");
+        let Strings::Many(aud) = &r.aud else {
+            panic!("aud is an array")
+        };
+        assert_eq!(aud.iter().map(|a| a.get(t)).collect::<Vec<_>>(), ["x", "y"]);
+        assert!(matches!(&r.scope, Strings::One(s) if s.get(t) == "r w"));
+        assert!(matches!(&r.permissions, Strings::One(s) if s.get(t) == "p"));
+        assert_eq!(
+            (r.exp, r.nbf, r.iat),
+            (Date::At(10), Date::Invalid, Date::Invalid)
+        );
+        assert!(r.cnf);
+        assert_eq!(r.jkt.as_ref().map(|s| s.get(t)), Some("t"));
+        assert!(r.azp.is_none(), "a number is not a string claim");
+        assert_eq!(r.client_id.as_ref().map(|s| s.get(t)), Some("c"));
+        assert_eq!(r.present, 0b011, "iss and tenant present, gone is null");
+    }
+
+    #[test]
+    fn refuses_what_parse_object_refuses() {
+        for bad in [
+            r#"{"a":1,"a":2}"#,
+            r#"{"a":{"b":1,"b":2}}"#,
+            r#"{"a":[{"b":1,"\u0062":2}]}"#,
+            r#"{"cnf":{"jkt":"x","jkt":"y"}}"#,
+            r#"{"exp":1e400}"#,
+            r#"{"x":-1e400}"#,
+            r#"{"a":"\ud800"}"#,
+            r#"{"a":1} x"#,
+            r#"[1]"#,
+            r#""s""#,
+            r#"{"a":1,}"#,
+            "",
+        ] {
+            assert!(read(bad).is_none(), "{bad}");
+            assert!(parse_object(bad.as_bytes()).is_none(), "{bad}");
+        }
+        assert!(parse(vec![b'{', b'"', 0xff, b'"', b':', b'1', b'}'], &[]).is_none());
+    }
+
+    #[test]
+    fn many_members_cost_linear_time_and_duplicates_are_still_found() {
+        let mut json = String::from("{");
+        for i in 0..5000 {
+            json.push_str(&format!("\"m{i}\":{i},"));
+        }
+        json.push_str("\"m17\":0}");
+        assert!(read(&json).is_none(), "a late duplicate");
+        json.truncate(json.len() - "\"m17\":0}".len());
+        json.push_str("\"last\":0}");
+        assert!(read(&json).is_some());
+    }
+
+    fn json_value() -> impl Strategy<Value = String> {
+        let name = prop::sample::select(vec![
+            "iss",
+            "sub",
+            "aud",
+            "exp",
+            "nbf",
+            "iat",
+            "scope",
+            "permissions",
+            "azp",
+            "client_id",
+            "cnf",
+            "jkt",
+            "x",
+            "\\u0069ss",
+            "a\\\"b",
+        ])
+        .prop_map(|n| format!("\"{n}\""));
+        let leaf = prop::sample::select(vec![
+            "null",
+            "true",
+            "1",
+            "-1",
+            "1.5",
+            "1e400",
+            "0.0",
+            "\"s\"",
+            "\"a b\"",
+            "\"\\u00e9\"",
+            "\"\\ud800\"",
+            "18446744073709551616",
+            "[]",
+            "{}",
+        ])
+        .prop_map(str::to_owned);
+        leaf.prop_recursive(3, 24, 4, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4)
+                    .prop_map(|v| format!("[{}]", v.join(","))),
+                prop::collection::vec((name.clone(), inner), 0..5).prop_map(|m| {
+                    let members: Vec<String> =
+                        m.into_iter().map(|(k, v)| format!("{k}:{v}")).collect();
+                    format!("{{{}}}", members.join(","))
+                }),
+            ]
+        })
+    }
+
+    proptest! {
+        /// The one-pass reader accepts exactly what `parse_object` accepts, and the
+        /// registered claims it reads are the ones in the map.
+        #[test]
+        fn agrees_with_parse_object(json in json_value()) {
+            let one_pass = read(&json);
+            let map = parse_object(json.as_bytes());
+            prop_assert_eq!(one_pass.is_some(), map.is_some(), "{}", json);
+            if let (Some(p), Some(m)) = (one_pass, map) {
+                let t = &*p.text;
+                let r = &p.registered;
+                let s = |name: &str| m.get(name).and_then(serde_json::Value::as_str);
+                prop_assert_eq!(r.iss.as_ref().map(|v| v.get(t)), s("iss"));
+                prop_assert_eq!(r.sub.as_ref().map(|v| v.get(t)), s("sub"));
+                prop_assert_eq!(r.azp.as_ref().map(|v| v.get(t)), s("azp"));
+                prop_assert_eq!(r.cnf, m.contains_key("cnf"));
+                let jkt = m.get("cnf").and_then(|c| c.get("jkt")).and_then(serde_json::Value::as_str);
+                prop_assert_eq!(r.jkt.as_ref().map(|v| v.get(t)), jkt);
+                let date = |name: &str| match m.get(name) {
+                    None => Date::Absent,
+                    Some(v) => crate::claims::numeric_date(v).map_or(Date::Invalid, Date::At),
+                };
+                prop_assert_eq!(r.exp, date("exp"));
+                prop_assert_eq!(r.iat, date("iat"));
+                let aud: Vec<&str> = match &r.aud {
+                    Strings::None => vec![],
+                    Strings::One(v) => vec![v.get(t)],
+                    Strings::Many(v) => v.iter().map(|v| v.get(t)).collect(),
+                };
+                let want: Vec<&str> = match m.get("aud") {
+                    Some(serde_json::Value::String(s)) => vec![s.as_str()],
+                    Some(serde_json::Value::Array(a)) => a.iter().filter_map(serde_json::Value::as_str).collect(),
+                    _ => vec![],
+                };
+                prop_assert_eq!(aud, want);
+            }
+        }
+    }
+}
