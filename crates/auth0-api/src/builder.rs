@@ -12,11 +12,12 @@ use crate::http::{HttpClient, ReqwestClient};
 use crate::issuer::{Issuer, configured_url};
 use crate::jwk::{AlgSet, Algorithm};
 use crate::jwks::{Allowed, CachePolicy, FetchBudget, Fetcher, KeyCache, KeySettings, KeySource};
+use crate::jws::HeaderCache;
 use crate::proxy::{TrustProxy, UrlPolicy};
 use crate::replay::ReplayStore;
 use crate::rules::RuleOptions;
 use crate::time::{Clock, SystemClock};
-use crate::token::{TokenCache, TokenVerifier};
+use crate::token::{TokenCache, TokenHeader, TokenVerifier};
 use crate::verifier::Auth0;
 
 /// Default cap on key fetches per second, for all issuers together.
@@ -418,6 +419,7 @@ impl Auth0Builder {
             rules,
             keys,
             cache: TokenCache::new(self.token_cache_capacity),
+            headers: HeaderCache::new(TokenHeader::SLOTS),
             max_token_bytes: self.max_token_bytes,
             clock,
         };

@@ -1,8 +1,13 @@
 //! Compact JWS (RFC 7515 §7.1) decoding: one pass over the token, strict base64url and
 //! JSON, `alg` resolved against an allowlist before any key is touched.
 
+use std::hash::{BuildHasher, RandomState};
+use std::sync::Arc;
+
+use arc_swap::ArcSwapOption;
 use serde_json::{Map, Value};
 
+use crate::error::Error;
 use crate::jose::{b64_decode, parse_object, split_compact};
 use crate::jwk::{AlgSet, Algorithm};
 
@@ -18,16 +23,20 @@ pub(crate) enum JwsError {
     Critical,
 }
 
-/// A decoded, not yet verified, compact JWS; `P` is its payload as the caller reads it.
-pub(crate) struct Decoded<'a, P = Map<String, Value>> {
+/// A decoded, not yet verified, compact JWS (its header and payload as maps).
+#[cfg_attr(not(any(test, feature = "fuzzing")), allow(dead_code))]
+pub(crate) struct Decoded<'a> {
     pub(crate) alg: Algorithm,
     pub(crate) header: Map<String, Value>,
-    pub(crate) payload: P,
+    /// Read by the tests (the fuzz target reads the header only).
+    #[allow(dead_code)]
+    pub(crate) payload: Map<String, Value>,
     pub(crate) signing_input: &'a str,
     pub(crate) signature: Vec<u8>,
 }
 
-impl<P> Decoded<'_, P> {
+#[cfg_attr(not(any(test, feature = "fuzzing")), allow(dead_code))]
+impl Decoded<'_> {
     /// A string header member; `Err` when present but not a string.
     pub(crate) fn header_str(&self, name: &str) -> Result<Option<&str>, JwsError> {
         match self.header.get(name) {
@@ -63,32 +72,149 @@ pub(crate) fn decode_header(
 /// Decodes `token`, checking `alg` against `allowed` and refusing any `crit`.
 #[cfg_attr(not(any(test, feature = "fuzzing")), allow(dead_code))]
 pub(crate) fn decode(token: &str, allowed: AlgSet) -> Result<Decoded<'_>, JwsError> {
-    decode_with(token, allowed, |b| parse_object(&b))
-}
-
-/// [`decode`] with the payload's decoded bytes read by `payload` (`None`: malformed).
-pub(crate) fn decode_with<P>(
-    token: &str,
-    allowed: AlgSet,
-    payload: impl FnOnce(Vec<u8>) -> Option<P>,
-) -> Result<Decoded<'_, P>, JwsError> {
-    let (h, p, s) = split_compact(token).ok_or(JwsError::Malformed)?;
-    let (alg, header) = decode_header(h, allowed)?;
-    let payload = b64_decode(p.as_bytes())
-        .and_then(payload)
-        .ok_or(JwsError::Malformed)?;
-    let signature = b64_decode(s.as_bytes()).ok_or(JwsError::Malformed)?;
-    if signature.is_empty() {
-        return Err(JwsError::Malformed);
-    }
-    let signing_input = &token[..h.len() + 1 + p.len()];
+    let c = decode_compact(
+        token,
+        |h| decode_header(h, allowed).map_err(HeaderError::Jws),
+        |b| parse_object(&b),
+    )
+    .map_err(|e| match e {
+        HeaderError::Jws(e) => e,
+        HeaderError::Use(_) => JwsError::Malformed,
+    })?;
+    let (alg, header) = c.header;
     Ok(Decoded {
         alg,
         header,
+        payload: c.payload,
+        signing_input: c.signing_input,
+        signature: c.signature,
+    })
+}
+
+/// Why a protected header was refused, split by when the refusal is reported: JWS-level
+/// problems (structure, `alg`, `crit`) before the payload is looked at; problems for the
+/// header's use (an access token's `typ` or `kid`, a proof's `typ` or `jwk`) after the
+/// payload and signature decoded, as the checks without a cache always reported them.
+pub(crate) enum HeaderError {
+    /// Not a usable JWS header.
+    Jws(JwsError),
+    /// A JWS header, but not one this use accepts.
+    Use(Error),
+}
+
+/// A compact JWS split and decoded; the header read by the caller (often from a
+/// [`HeaderCache`]), the payload by the caller's reader.
+pub(crate) struct Compact<'a, H, P> {
+    pub(crate) header: H,
+    pub(crate) payload: P,
+    pub(crate) signing_input: &'a str,
+    pub(crate) signature: Vec<u8>,
+}
+
+/// Splits `token` and decodes its parts: `header` reads the header text, `payload` the
+/// payload's decoded bytes (`None`: malformed). A header refused for its use is reported
+/// only once the payload and signature decoded.
+pub(crate) fn decode_compact<H, P>(
+    token: &str,
+    header: impl FnOnce(&str) -> Result<H, HeaderError>,
+    payload: impl FnOnce(Vec<u8>) -> Option<P>,
+) -> Result<Compact<'_, H, P>, HeaderError> {
+    let malformed = || HeaderError::Jws(JwsError::Malformed);
+    let (h, p, s) = split_compact(token).ok_or_else(malformed)?;
+    let header = match header(h) {
+        Err(HeaderError::Jws(e)) => return Err(HeaderError::Jws(e)),
+        other => other,
+    };
+    let payload = b64_decode(p.as_bytes())
+        .and_then(payload)
+        .ok_or_else(malformed)?;
+    let signature = b64_decode(s.as_bytes())
+        .filter(|s| !s.is_empty())
+        .ok_or_else(malformed)?;
+    Ok(Compact {
+        header: header?,
         payload,
-        signing_input,
+        signing_input: &token[..h.len() + 1 + p.len()],
         signature,
     })
+}
+
+/// Accepted protected headers by their exact base64url text. The clients of one issuer send
+/// a handful of distinct headers (one per signing key; one per DPoP key for proofs), so a
+/// header's decoding, JSON and checks (and a proof's JWK parse and thumbprint) are done
+/// once per distinct text. Only headers that passed every check are stored, and a lookup
+/// compares the whole text, so a header that differs in any byte is parsed from scratch.
+///
+/// A fixed number of slots, each holding the last header whose text hashes to it (keyed
+/// SipHash, so a client cannot aim at another's slot): memory is bounded by the slots
+/// times [`HeaderCache::MAX_TEXT`] plus the values; a miss only costs the parse it saves.
+pub(crate) struct HeaderCache<T> {
+    slots: Box<[ArcSwapOption<Slot<T>>]>,
+    hasher: RandomState,
+}
+
+struct Slot<T> {
+    text: Box<str>,
+    value: Arc<T>,
+}
+
+impl<T> HeaderCache<T> {
+    /// Longer header texts are never stored (an EC or Ed25519 proof header is about 300
+    /// bytes, an RSA-4096 one about 1,100).
+    pub(crate) const MAX_TEXT: usize = 2048;
+
+    /// A cache of `slots` headers.
+    pub(crate) fn new(slots: usize) -> Self {
+        Self {
+            slots: (0..slots.max(1)).map(|_| ArcSwapOption::empty()).collect(),
+            hasher: RandomState::new(),
+        }
+    }
+
+    fn slot(&self, text: &str) -> Option<&ArcSwapOption<Slot<T>>> {
+        if text.len() > Self::MAX_TEXT {
+            return None;
+        }
+        // The modulo keeps the index in range; `get` keeps it panic-free regardless.
+        let slots = u64::try_from(self.slots.len()).ok()?;
+        let index = usize::try_from(self.hasher.hash_one(text) % slots).ok()?;
+        self.slots.get(index)
+    }
+
+    /// The accepted header stored for exactly `text`.
+    pub(crate) fn get(&self, text: &str) -> Option<Arc<T>> {
+        let guard = self.slot(text)?.load();
+        match &*guard {
+            Some(slot) if *slot.text == *text => Some(Arc::clone(&slot.value)),
+            _ => None,
+        }
+    }
+
+    /// Parses `text` with `parse`, or returns the stored result of an earlier successful
+    /// parse of the same text; stores a success (replacing the slot's previous header).
+    pub(crate) fn get_or_parse<E>(
+        &self,
+        text: &str,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Result<Arc<T>, E> {
+        if let Some(hit) = self.get(text) {
+            return Ok(hit);
+        }
+        let value = Arc::new(parse(text)?);
+        if let Some(slot) = self.slot(text) {
+            slot.store(Some(Arc::new(Slot {
+                text: text.into(),
+                value: Arc::clone(&value),
+            })));
+        }
+        Ok(value)
+    }
+
+    /// Number of stored headers.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.slots.iter().filter(|s| s.load().is_some()).count()
+    }
 }
 
 #[cfg(test)]

@@ -7,12 +7,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use aws_lc_rs::digest;
+use serde_json::Value;
 
 use crate::claims::{Claims, VerifierId};
 use crate::error::{Error, ErrorKind};
-use crate::jwk::{AlgSet, PublicKey};
+use crate::jwk::{AlgSet, Algorithm, PublicKey};
 use crate::jwks::{KeyCache, KeySource, RequestInfo, Snapshot};
-use crate::jws::{self, JwsError};
+use crate::jws::{self, HeaderCache, HeaderError, JwsError};
 use crate::rules::TokenRules;
 use crate::telemetry;
 use crate::time::Clock;
@@ -25,8 +26,42 @@ pub(crate) struct TokenVerifier {
     pub(crate) rules: TokenRules,
     pub(crate) keys: KeySource,
     pub(crate) cache: TokenCache,
+    /// Accepted access-token headers (one per issuer signing key).
+    pub(crate) headers: HeaderCache<TokenHeader>,
     pub(crate) max_token_bytes: usize,
     pub(crate) clock: Arc<dyn Clock>,
+}
+
+/// An access token's protected header that passed every check: `alg` allowed, no `crit`,
+/// `typ` absent or an access token's, `kid` absent or a string.
+pub(crate) struct TokenHeader {
+    alg: Algorithm,
+    kid: Option<Box<str>>,
+}
+
+impl TokenHeader {
+    /// Number of headers kept: one per signing key of the issuers in use.
+    pub(crate) const SLOTS: usize = 64;
+
+    /// Decodes and checks a header (its base64url text).
+    fn parse(text: &str, allowed: AlgSet) -> Result<Self, HeaderError> {
+        let (alg, header) = jws::decode_header(text, allowed).map_err(HeaderError::Jws)?;
+        let string = |name: &str| match header.get(name) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.as_str())),
+            Some(_) => Err(()),
+        };
+        let typ = string("typ")
+            .map_err(|()| HeaderError::Use(Error::new(ErrorKind::InvalidTokenType)))?;
+        TokenRules::check_typ(typ).map_err(HeaderError::Use)?;
+        let kid = string("kid").map_err(|()| {
+            HeaderError::Use(Error::new(ErrorKind::MalformedToken).with_detail("kid"))
+        })?;
+        Ok(Self {
+            alg,
+            kid: kid.map(Box::from),
+        })
+    }
 }
 
 /// A verified token remembered by the SHA-256 of its compact form.
@@ -251,22 +286,26 @@ impl TokenVerifier {
             telemetry::token_cache(false);
         }
 
-        let watched = self.rules.watched();
-        let decoded = jws::decode_with(token, self.algs, |bytes| {
-            crate::payload::parse(bytes, watched)
-        })
+        // The header's checks come from the cache when the issuer's key signed a token
+        // seen before; refusals are reported in the order of the uncached checks.
+        let (algs, watched) = (self.algs, self.rules.watched());
+        let decoded = jws::decode_compact(
+            token,
+            |h| {
+                self.headers
+                    .get_or_parse(h, |t| TokenHeader::parse(t, algs))
+            },
+            |bytes| crate::payload::parse(bytes, watched),
+        )
         .map_err(|e| match e {
-            JwsError::Malformed => Error::new(ErrorKind::MalformedToken),
-            JwsError::Algorithm => Error::new(ErrorKind::UnsupportedAlgorithm),
-            JwsError::Critical => Error::new(ErrorKind::UnsupportedCriticalHeader),
+            HeaderError::Jws(JwsError::Malformed) => Error::new(ErrorKind::MalformedToken),
+            HeaderError::Jws(JwsError::Algorithm) => Error::new(ErrorKind::UnsupportedAlgorithm),
+            HeaderError::Jws(JwsError::Critical) => {
+                Error::new(ErrorKind::UnsupportedCriticalHeader)
+            }
+            HeaderError::Use(e) => e,
         })?;
-        let typ = decoded
-            .header_str("typ")
-            .map_err(|_| Error::new(ErrorKind::InvalidTokenType))?;
-        TokenRules::check_typ(typ)?;
-        let kid = decoded
-            .header_str("kid")
-            .map_err(|_| Error::new(ErrorKind::MalformedToken).with_detail("kid"))?;
+        let (alg, kid) = (decoded.header.alg, decoded.header.kid.as_deref());
 
         // With several issuers, the unverified `iss` picks the keys; it is checked against
         // the allowed issuers before any network call.
@@ -279,7 +318,7 @@ impl TokenVerifier {
         let keys = self.keys.for_issuer(unverified_iss, request).await?;
         let snapshot = keys_snapshot(&keys).await?;
 
-        let (snapshot, key) = match snapshot.find(kid, decoded.alg) {
+        let (snapshot, key) = match snapshot.find(kid, alg) {
             Some(k) => (snapshot.clone(), Arc::clone(k)),
             None => {
                 let refreshed = keys
@@ -287,20 +326,16 @@ impl TokenVerifier {
                     .await
                     .ok_or(ErrorKind::UnknownKey)?;
                 let key = refreshed
-                    .find(kid, decoded.alg)
+                    .find(kid, alg)
                     .cloned()
                     .ok_or(ErrorKind::UnknownKey)?;
                 (refreshed, key)
             }
         };
-        if !key.supports(decoded.alg) {
+        if !key.supports(alg) {
             return Err(ErrorKind::KeyMismatch.into());
         }
-        if !key.verify(
-            decoded.alg,
-            decoded.signing_input.as_bytes(),
-            &decoded.signature,
-        ) {
+        if !key.verify(alg, decoded.signing_input.as_bytes(), &decoded.signature) {
             return Err(ErrorKind::InvalidSignature.into());
         }
 
@@ -495,5 +530,51 @@ mod tests {
             auth0.verify_access_token(&token).await.unwrap().sub(),
             Some("alice")
         );
+    }
+
+    #[tokio::test]
+    async fn an_accepted_header_is_checked_once_and_refused_ones_are_never_stored() {
+        let issuer = TestIssuer::start().await;
+        let auth0 = verifier(&issuer).await;
+        let headers = &auth0.inner_tokens().headers;
+        let (a, b) = (
+            issuer.token().sub("a").sign(),
+            issuer.token().sub("b").sign(),
+        );
+        let header_of = |t: &str| t.split('.').next().unwrap_or_default().to_owned();
+        assert_eq!(header_of(&a), header_of(&b), "one key, one header text");
+        auth0.verify_access_token(&a).await.unwrap();
+        let first = headers.get(&header_of(&a)).expect("stored once accepted");
+        auth0.verify_access_token(&b).await.unwrap();
+        let second = headers.get(&header_of(&b)).expect("still stored");
+        assert!(Arc::ptr_eq(&first, &second), "the second token was a hit");
+        assert_eq!(headers.len(), 1);
+
+        // Refused headers are reported as before and never stored, however often sent.
+        let wrong_typ = issuer.token().header("typ", "dpop+jwt").sign();
+        let numeric_kid = issuer.token().header("kid", 7).sign();
+        for (token, kind) in [
+            (&wrong_typ, ErrorKind::InvalidTokenType),
+            (&numeric_kid, ErrorKind::MalformedToken),
+        ] {
+            for _ in 0..2 {
+                let err = auth0.verify_access_token(token).await.unwrap_err();
+                assert_eq!(err.kind(), kind);
+            }
+            assert!(headers.get(&header_of(token)).is_none());
+        }
+        assert_eq!(headers.len(), 1);
+
+        // A header refused for its use is reported after a malformed payload, as the
+        // checks without a cache report it.
+        let bad_payload = format!("{}.e30x.{}", header_of(&wrong_typ), "AAAA");
+        let err = auth0.verify_access_token(&bad_payload).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::MalformedToken);
+
+        // A cached header does not vouch for the token: another signature is still checked.
+        let (head, _) = a.rsplit_once('.').unwrap();
+        let forged = format!("{head}.{}", crate::jose::b64_encode(&[9u8; 256]));
+        let err = auth0.verify_access_token(&forged).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidSignature);
     }
 }

@@ -324,6 +324,12 @@ impl Auth0 {
         &self.inner.tokens.cache
     }
 
+    /// The access-token verifier.
+    #[cfg(test)]
+    pub(crate) fn inner_tokens(&self) -> &TokenVerifier {
+        &self.inner.tokens
+    }
+
     /// The issuer's key cache and the HTTP sender, for token exchange.
     #[cfg(feature = "token-exchange")]
     pub(crate) fn exchange_parts(

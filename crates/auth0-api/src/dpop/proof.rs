@@ -6,14 +6,14 @@ use http::HeaderMap;
 use serde_json::Value;
 
 use super::DPOP;
-use super::header::HeaderError;
+use super::header::parse as parse_header;
 use super::htu::htu_matches;
 use super::nonce::NonceError;
 use super::verifier::{DpopVerifier, ProofInput};
 use crate::claims::numeric_date;
 use crate::error::{Error, ErrorKind};
-use crate::jose::{b64_decode, parse_object, split_compact};
-use crate::jws::JwsError;
+use crate::jose::parse_object;
+use crate::jws::{Compact, HeaderError, JwsError, decode_compact};
 use crate::replay::ReplayKey;
 use crate::telemetry::{self, NonceChallenge};
 use crate::time::UnixTime;
@@ -74,26 +74,24 @@ impl DpopVerifier {
                 JwsError::Malformed | JwsError::Critical => ErrorKind::MalformedDpopProof,
             })
         };
-        let (h, p, s) = split_compact(proof).ok_or_else(|| jws_error(JwsError::Malformed))?;
         // The header's checks and key come from the cache when this client sent the same
         // header before; refusals are reported in the order of the uncached checks.
-        let header = match self.headers.get_or_parse(h, self.algs) {
-            Err(HeaderError::Jws(e)) => return Err(jws_error(e)),
-            other => other,
-        };
-        let payload = b64_decode(p.as_bytes())
-            .and_then(|b| parse_object(&b))
-            .ok_or_else(|| jws_error(JwsError::Malformed))?;
-        let signature = b64_decode(s.as_bytes())
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| jws_error(JwsError::Malformed))?;
-        let header = match header {
-            Ok(h) => h,
-            Err(HeaderError::Dpop(e)) => return Err(e),
-            Err(HeaderError::Jws(e)) => return Err(jws_error(e)),
-        };
+        let algs = self.algs;
+        let Compact {
+            header,
+            payload,
+            signing_input,
+            signature,
+        } = decode_compact(
+            proof,
+            |h| self.headers.get_or_parse(h, |t| parse_header(t, algs)),
+            |b| parse_object(&b),
+        )
+        .map_err(|e| match e {
+            HeaderError::Jws(e) => jws_error(e),
+            HeaderError::Use(e) => e,
+        })?;
         let key = &header.key;
-        let signing_input = &proof[..h.len() + 1 + p.len()];
         if !key.verify(header.alg, signing_input.as_bytes(), &signature) {
             return Err(ErrorKind::InvalidDpopSignature.into());
         }

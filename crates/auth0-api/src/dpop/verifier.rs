@@ -6,11 +6,12 @@ use std::time::Duration;
 
 use http::Method;
 
-use super::header::HeaderCache;
+use super::header::{self, ProofHeader};
 use super::{DpopMode, NonceConfig};
 use crate::claims::Jkt;
 use crate::config::{ConfigError, ConfigErrorKind};
 use crate::jwk::{AlgSet, Algorithm};
+use crate::jws::HeaderCache;
 use crate::replay::{MemoryReplayStore, ReplayStore};
 use crate::time::Clock;
 
@@ -84,7 +85,7 @@ impl DpopOptions {
                 .replay_store
                 .unwrap_or_else(|| Arc::new(MemoryReplayStore::new())),
             clock,
-            headers: HeaderCache::new(),
+            headers: HeaderCache::new(header::SLOTS),
         })
     }
 }
@@ -99,7 +100,7 @@ pub(crate) struct DpopVerifier {
     pub(super) replay_store: Arc<dyn ReplayStore>,
     pub(super) clock: Arc<dyn Clock>,
     /// Proof headers already checked, by their text.
-    pub(super) headers: HeaderCache,
+    pub(super) headers: HeaderCache<ProofHeader>,
 }
 
 /// What a proof is checked against: the request and the verified access token.
