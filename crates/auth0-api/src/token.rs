@@ -271,9 +271,8 @@ impl TokenVerifier {
             if let Some(hit) = self.cache.get(k) {
                 if self.keys.has_resolver() {
                     // The resolver may answer differently per request: ask it again.
-                    self.keys
-                        .for_issuer(Some(hit.claims.iss()), request)
-                        .await?;
+                    // (Boxed: a rare path that would otherwise enlarge every caller's future.)
+                    Box::pin(self.keys.for_issuer(Some(hit.claims.iss()), request)).await?;
                 }
                 let snapshot = keys_snapshot(&hit.keys).await?;
                 if snapshot.contains(&hit.key) {
@@ -285,7 +284,21 @@ impl TokenVerifier {
             }
             telemetry::token_cache(false);
         }
+        // The full check runs in its own heap-allocated future: its state (the decoded
+        // token, the key lookups) is large, and inline it would make every caller's future
+        // (the front ends' extractors, layers and handlers) that much larger to build and
+        // move on every request, cache hits included. One allocation beside a signature
+        // check is nothing.
+        Box::pin(self.verify_fresh(token, cache_key, request)).await
+    }
 
+    /// The full check of a token not found in the cache, which then offers it to the cache.
+    async fn verify_fresh(
+        &self,
+        token: &str,
+        cache_key: Option<[u8; 32]>,
+        request: Option<RequestInfo<'_>>,
+    ) -> Result<Claims, Error> {
         // The header's checks come from the cache when the issuer's key signed a token
         // seen before; refusals are reported in the order of the uncached checks.
         let (algs, watched) = (self.algs, self.rules.watched());

@@ -6,7 +6,6 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::future::Future;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -161,12 +160,16 @@ impl Auth0 {
     /// # }
     /// ```
     pub async fn verify(&self, request: RequestContext<'_>) -> Result<Claims, Error> {
-        self.observed(self.verify_inner(
-            request.method(),
-            request.headers(),
-            UrlSource::Request(request),
-        ))
-        .await
+        let span = telemetry::verify_span();
+        let result = self
+            .verify_inner(
+                request.method(),
+                request.headers(),
+                UrlSource::Request(request),
+            )
+            .instrument(span.clone())
+            .await;
+        observed(&span, result)
     }
 
     /// Verifies a request whose absolute URL the caller already knows (the query and
@@ -178,21 +181,12 @@ impl Auth0 {
         url: &str,
         headers: &HeaderMap,
     ) -> Result<Claims, Error> {
-        self.observed(self.verify_inner(method, headers, UrlSource::Known(url)))
-            .await
-    }
-
-    /// Runs a request verification in its `auth0.verify` span, then records its outcome
-    /// (span fields, metrics) and logs a refusal within the span.
-    async fn observed(
-        &self,
-        verification: impl Future<Output = Result<Claims, Error>>,
-    ) -> Result<Claims, Error> {
         let span = telemetry::verify_span();
-        let result = verification.instrument(span.clone()).await;
-        telemetry::verified(&span, &result);
-        span.in_scope(|| log_refusal(&result));
-        result
+        let result = self
+            .verify_inner(method, headers, UrlSource::Known(url))
+            .instrument(span.clone())
+            .await;
+        observed(&span, result)
     }
 
     async fn verify_inner(
@@ -338,6 +332,15 @@ impl Auth0 {
         let i = &*self.inner;
         (&i.tokens.keys, &i.fetcher, &*i.tokens.clock)
     }
+}
+
+/// Records the outcome of a request verification that ran in its `auth0.verify` span (span
+/// fields, metrics) and logs a refusal within the span. The verification future is polled
+/// in place by its caller (not handed to a wrapper future), so it is not moved again.
+fn observed(span: &tracing::Span, result: Result<Claims, Error>) -> Result<Claims, Error> {
+    telemetry::verified(span, &result);
+    span.in_scope(|| log_refusal(&result));
+    result
 }
 
 fn log_refusal(result: &Result<Claims, Error>) {
