@@ -288,23 +288,18 @@ impl Claims {
     }
 
     /// Strings from a claim that is a string (space-delimited when `split`) or an array of
-    /// strings; other shapes yield nothing.
+    /// strings (each member whole); other shapes yield nothing.
     fn strings<'a>(&'a self, v: &'a Strings, split: bool) -> impl Iterator<Item = &'a str> {
         let text = &*self.inner.text;
-        let (single, array): (Option<&str>, &[Text]) = match v {
-            Strings::One(s) => (Some(s.get(text)), &[]),
-            Strings::Many(a) => (None, a),
-            Strings::None => (None, &[]),
+        let spaced = match v {
+            Strings::One(s) if split => Some(s.get(text)),
+            _ => None,
         };
-        let from_string = single.into_iter().flat_map(move |s| {
-            let parts: Box<dyn Iterator<Item = &str>> = if split {
-                Box::new(s.split(' ').filter(|p| !p.is_empty()))
-            } else {
-                Box::new(std::iter::once(s))
-            };
-            parts
-        });
-        from_string.chain(array.iter().map(move |t| t.get(text)))
+        let whole = spaced.is_none().then(|| v.iter(text));
+        spaced
+            .into_iter()
+            .flat_map(|s| s.split(' ').filter(|p| !p.is_empty()))
+            .chain(whole.into_iter().flatten())
     }
 }
 

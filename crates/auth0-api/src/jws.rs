@@ -39,11 +39,19 @@ pub(crate) struct Decoded<'a> {
 impl Decoded<'_> {
     /// A string header member; `Err` when present but not a string.
     pub(crate) fn header_str(&self, name: &str) -> Result<Option<&str>, JwsError> {
-        match self.header.get(name) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
-            Some(_) => Err(JwsError::Malformed),
-        }
+        header_str(&self.header, name)
+    }
+}
+
+/// A string member of a decoded header; `Err` when present but not a string.
+pub(crate) fn header_str<'a>(
+    header: &'a Map<String, Value>,
+    name: &str,
+) -> Result<Option<&'a str>, JwsError> {
+    match header.get(name) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(JwsError::Malformed),
     }
 }
 

@@ -47,6 +47,19 @@ pub(crate) enum Strings {
     Many(Vec<Text>),
 }
 
+impl Strings {
+    /// The strings, given the payload text they were read from: the string, or the
+    /// array's string members in order.
+    pub(crate) fn iter<'a>(&'a self, text: &'a str) -> impl Iterator<Item = &'a str> {
+        let (one, many): (Option<&Text>, &[Text]) = match self {
+            Self::One(t) => (Some(t), &[]),
+            Self::Many(all) => (None, all),
+            Self::None => (None, &[]),
+        };
+        one.into_iter().chain(many).map(move |t| t.get(text))
+    }
+}
+
 /// A `NumericDate` claim (`exp`, `nbf`, `iat`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) enum Date {
@@ -83,6 +96,13 @@ pub(crate) struct Registered {
 pub(crate) struct Payload {
     pub(crate) text: String,
     pub(crate) registered: Registered,
+}
+
+impl Payload {
+    /// The `iss` claim, when it is a string.
+    pub(crate) fn iss(&self) -> Option<&str> {
+        self.registered.iss.as_ref().map(|i| i.get(&self.text))
+    }
 }
 
 /// How many watched names [`parse`] reports on.
@@ -606,11 +626,7 @@ mod tests {
                 };
                 prop_assert_eq!(r.exp, date("exp"));
                 prop_assert_eq!(r.iat, date("iat"));
-                let aud: Vec<&str> = match &r.aud {
-                    Strings::None => vec![],
-                    Strings::One(v) => vec![v.get(t)],
-                    Strings::Many(v) => v.iter().map(|v| v.get(t)).collect(),
-                };
+                let aud: Vec<&str> = r.aud.iter(t).collect();
                 let want: Vec<&str> = match m.get("aud") {
                     Some(serde_json::Value::String(s)) => vec![s.as_str()],
                     Some(serde_json::Value::Array(a)) => a.iter().filter_map(serde_json::Value::as_str).collect(),

@@ -7,7 +7,7 @@ use crate::claims::{Claims, VerifierId};
 use crate::config::{ConfigError, ConfigErrorKind};
 use crate::error::{Error, ErrorKind};
 use crate::issuer::Audience;
-use crate::payload::{MAX_WATCHED, Payload, Strings, Text};
+use crate::payload::{MAX_WATCHED, Payload};
 use crate::time::UnixTime;
 
 /// Claims every access token must carry.
@@ -128,18 +128,16 @@ impl TokenRules {
                 return Err(Error::new(ErrorKind::MissingClaim).with_detail(detail));
             }
         }
-        let (r, text) = (&payload.registered, &*payload.text);
-        if r.iss.as_ref().map(|i| i.get(text)) != Some(issuer) {
+        if payload.iss() != Some(issuer) {
             return Err(ErrorKind::InvalidIssuer.into());
         }
         // `aud` is present (it is always required): a string, or an array with a string,
         // naming an accepted audience.
-        let accepted = |a: &Text| self.audiences.iter().any(|x| x.as_str() == a.get(text));
-        let aud_ok = match &r.aud {
-            Strings::One(a) => accepted(a),
-            Strings::Many(all) => all.iter().any(accepted),
-            Strings::None => false,
-        };
+        let aud_ok = payload
+            .registered
+            .aud
+            .iter(&payload.text)
+            .any(|a| self.audiences.iter().any(|x| x.as_str() == a));
         if !aud_ok {
             return Err(ErrorKind::InvalidAudience.into());
         }

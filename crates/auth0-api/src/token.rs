@@ -7,7 +7,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use aws_lc_rs::digest;
-use serde_json::Value;
 
 use crate::claims::{Claims, VerifierId};
 use crate::error::{Error, ErrorKind};
@@ -46,15 +45,10 @@ impl TokenHeader {
     /// Decodes and checks a header (its base64url text).
     fn parse(text: &str, allowed: AlgSet) -> Result<Self, HeaderError> {
         let (alg, header) = jws::decode_header(text, allowed).map_err(HeaderError::Jws)?;
-        let string = |name: &str| match header.get(name) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.as_str())),
-            Some(_) => Err(()),
-        };
-        let typ = string("typ")
-            .map_err(|()| HeaderError::Use(Error::new(ErrorKind::InvalidTokenType)))?;
+        let typ = jws::header_str(&header, "typ")
+            .map_err(|_| HeaderError::Use(Error::new(ErrorKind::InvalidTokenType)))?;
         TokenRules::check_typ(typ).map_err(HeaderError::Use)?;
-        let kid = string("kid").map_err(|()| {
+        let kid = jws::header_str(&header, "kid").map_err(|_| {
             HeaderError::Use(Error::new(ErrorKind::MalformedToken).with_detail("kid"))
         })?;
         Ok(Self {
@@ -322,13 +316,7 @@ impl TokenVerifier {
 
         // With several issuers, the unverified `iss` picks the keys; it is checked against
         // the allowed issuers before any network call.
-        let payload = &decoded.payload;
-        let unverified_iss = payload
-            .registered
-            .iss
-            .as_ref()
-            .map(|i| i.get(&payload.text));
-        let keys = self.keys.for_issuer(unverified_iss, request).await?;
+        let keys = self.keys.for_issuer(decoded.payload.iss(), request).await?;
         let snapshot = keys_snapshot(&keys).await?;
 
         let (snapshot, key) = match snapshot.find(kid, alg) {
