@@ -161,6 +161,7 @@ mod jwks;
 mod jws;
 mod payload;
 mod proxy;
+mod recent;
 mod replay;
 mod request;
 mod rules;

@@ -13,6 +13,7 @@ use crate::error::{Error, ErrorKind};
 use crate::jwk::{AlgSet, Algorithm, PublicKey};
 use crate::jwks::{KeyCache, KeySource, RequestInfo, Snapshot};
 use crate::jws::{self, HeaderCache, HeaderError, JwsError};
+use crate::recent::Recent;
 use crate::rules::TokenRules;
 use crate::telemetry;
 use crate::time::Clock;
@@ -80,9 +81,19 @@ pub(crate) struct CachedToken {
 /// the JWKS; `exp`/`nbf` are re-checked on every hit. Only tokens whose signature and claims
 /// verified reach the doorkeeper or the cache, and both are keyed by the SHA-256 of the whole
 /// token, so a token differing in any byte never hits.
+///
+/// In front of it, the tokens that hit most recently ([`Recent`]: 256 slots, tokens up to
+/// 2 KiB, so at most 512 KiB) are found by comparing the whole token text in constant time,
+/// without hashing it: a token that hits the cache is offered there, and a hit there skips
+/// the SHA-256 and the cache lookup (which together cost more than the rest of a hit). The
+/// same checks follow either hit. A token found there does not refresh its entry in the
+/// cache behind, which may then drop it as idle; it is found there as long as it keeps its
+/// slot, and verified and admitted again after.
 pub(crate) struct TokenCache<V = Arc<CachedToken>>(Option<Entries<V>>);
 
 struct Entries<V> {
+    /// The tokens that hit most recently, found without hashing them.
+    recent: Recent<V>,
     map: moka::sync::Cache<[u8; 32], V>,
     doorkeeper: Doorkeeper,
     /// Admissions attempted while the cache was full.
@@ -96,6 +107,7 @@ impl<V: Clone + Send + Sync + 'static> TokenCache<V> {
     pub(crate) fn new(capacity: u64) -> Self {
         Self((capacity > 0).then(|| {
             Entries {
+                recent: Recent::new(),
                 map: moka::sync::Cache::builder()
                     .max_capacity(capacity)
                     .time_to_idle(Duration::from_secs(3600))
@@ -114,13 +126,32 @@ impl<V: Clone + Send + Sync + 'static> TokenCache<V> {
             .map(|_| known.copied().unwrap_or_else(|| sha256(token)))
     }
 
+    fn enabled(&self) -> bool {
+        self.0.is_some()
+    }
+
     fn get(&self, key: &[u8; 32]) -> Option<V> {
         self.0.as_ref().and_then(|e| e.map.get(key))
     }
 
-    fn invalidate(&self, key: &[u8; 32]) {
+    /// `token` among the most recent hits: compared whole, not hashed.
+    fn recent(&self, token: &str) -> Option<V> {
+        self.0.as_ref().and_then(|e| e.recent.get(token.as_bytes()))
+    }
+
+    /// Offers a token that just hit to the most recent hits.
+    fn promote(&self, token: &str, value: &V) {
         if let Some(e) = &self.0 {
-            e.map.invalidate(key);
+            e.recent.offer(token.as_bytes(), || value.clone());
+        }
+    }
+
+    /// Forgets `token` (its key, when the caller has it).
+    fn invalidate(&self, token: &str, key: Option<&[u8; 32]>) {
+        if let Some(e) = &self.0 {
+            e.recent.remove(token.as_bytes());
+            e.map
+                .invalidate(&key.copied().unwrap_or_else(|| sha256(token)));
         }
     }
 
@@ -150,6 +181,12 @@ impl<V: Clone + Send + Sync + 'static> TokenCache<V> {
     pub(crate) fn contains(&self, token: &str) -> bool {
         self.key(token, None)
             .is_some_and(|k| self.get(&k).is_some())
+    }
+
+    /// Whether `token` is among the most recent hits.
+    #[cfg(test)]
+    pub(crate) fn is_recent(&self, token: &str) -> bool {
+        self.recent(token).is_some()
     }
 }
 
@@ -260,23 +297,39 @@ impl TokenVerifier {
             return Err(ErrorKind::TokenTooLarge.into());
         }
 
-        let cache_key = self.cache.key(token, hash);
-        if let Some(k) = &cache_key {
-            if let Some(hit) = self.cache.get(k) {
-                if self.keys.has_resolver() {
-                    // The resolver may answer differently per request: ask it again.
-                    // (Boxed: a rare path that would otherwise enlarge every caller's future.)
-                    Box::pin(self.keys.for_issuer(Some(hit.claims.iss()), request)).await?;
-                }
-                let snapshot = keys_snapshot(&hit.keys).await?;
-                if snapshot.contains(&hit.key) {
-                    telemetry::token_cache(true);
-                    self.rules.check_times(&hit.claims, self.clock.now())?;
-                    return Ok(hit.claims.clone());
-                }
-                self.cache.invalidate(k);
+        // A token among the most recent hits is found by comparing it whole, without
+        // hashing it; any other is looked up by its SHA-256.
+        let recent = self.cache.recent(token);
+        let mut cache_key = None;
+        let hit = match &recent {
+            Some(hit) => Some(Arc::clone(hit)),
+            None => {
+                cache_key = self.cache.key(token, hash);
+                cache_key.as_ref().and_then(|k| self.cache.get(k))
             }
+        };
+        if let Some(hit) = hit {
+            if self.keys.has_resolver() {
+                // The resolver may answer differently per request: ask it again.
+                // (Boxed: a rare path that would otherwise enlarge every caller's future.)
+                Box::pin(self.keys.for_issuer(Some(hit.claims.iss()), request)).await?;
+            }
+            let snapshot = keys_snapshot(&hit.keys).await?;
+            if snapshot.contains(&hit.key) {
+                telemetry::token_cache(true);
+                self.rules.check_times(&hit.claims, self.clock.now())?;
+                if recent.is_none() {
+                    self.cache.promote(token, &hit);
+                }
+                return Ok(hit.claims.clone());
+            }
+            self.cache.invalidate(token, cache_key.as_ref().or(hash));
+        }
+        if self.cache.enabled() {
             telemetry::token_cache(false);
+            if cache_key.is_none() {
+                cache_key = self.cache.key(token, hash);
+            }
         }
         // The full check runs in its own heap-allocated future: its state (the decoded
         // token, the key lookups) is large, and inline it would make every caller's future
@@ -487,6 +540,9 @@ mod tests {
         assert!(!cache.contains(&token), "seen once: not cached");
         auth0.verify_access_token(&token).await.unwrap();
         assert!(cache.contains(&token), "seen twice: cached");
+        assert!(!cache.is_recent(&token), "not yet a hit");
+        auth0.verify_access_token(&token).await.unwrap();
+        assert!(cache.is_recent(&token), "a hit: among the most recent");
         // A refused token is never remembered, however often it comes.
         let wrong = issuer.token().audience("https://other.example/").sign();
         for _ in 0..3 {
@@ -500,10 +556,14 @@ mod tests {
         let issuer = TestIssuer::start().await;
         let auth0 = verifier(&issuer).await;
         let token = issuer.token().sub("alice").sign();
-        for _ in 0..3 {
+        for _ in 0..4 {
             auth0.verify_access_token(&token).await.unwrap();
         }
         assert!(auth0.token_cache().contains(&token));
+        assert!(
+            auth0.token_cache().is_recent(&token),
+            "a hit, then found whole"
+        );
         let (head, sig) = token.rsplit_once('.').unwrap();
         let (h, p) = head.split_once('.').unwrap();
         let claims = crate::jose::b64_decode(p.as_bytes()).unwrap();
@@ -530,6 +590,10 @@ mod tests {
         assert_eq!(
             auth0.verify_access_token(&token).await.unwrap().sub(),
             Some("alice")
+        );
+        assert!(
+            auth0.token_cache().is_recent(&token),
+            "the forgeries left it in place"
         );
     }
 

@@ -137,6 +137,21 @@ async fn a_resolver_decides_per_request() {
             "{host}"
         );
     }
+    // A token seen often enough to be found among the most recent hits of the token
+    // cache: the resolver is still asked on every request, and its refusal holds.
+    let hot = a.token().sign();
+    for _ in 0..4 {
+        assert!(run("brand-a.example", hot.clone()).await.is_ok());
+    }
+    let before = calls.load(Ordering::SeqCst);
+    for host in ["broken.example", "empty.example", "other.example"] {
+        assert_eq!(
+            run(host, hot.clone()).await.err(),
+            Some(ErrorKind::DomainsResolver),
+            "{host}, cached token"
+        );
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), before + 3);
     // Resolver failures answer 500 without a challenge.
     let err = auth0_api::Error::from(ErrorKind::DomainsResolver);
     let r = auth0.error_response(&err);

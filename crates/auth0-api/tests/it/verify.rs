@@ -211,11 +211,10 @@ async fn a_token_expires_while_cached() {
     let issuer = TestIssuer::start().await;
     let auth0 = verifier(&issuer);
     let token = issuer.token().expires_in(Duration::from_secs(60)).sign();
-    assert!(check(&auth0, &token).await.is_ok());
-    assert!(
-        check(&auth0, &token).await.is_ok(),
-        "served from the verified-token cache"
-    );
+    for _ in 0..4 {
+        // Cached on the second sighting, found among the most recent hits on the fourth.
+        assert!(check(&auth0, &token).await.is_ok());
+    }
     issuer.clock().advance(Duration::from_secs(61));
     assert_eq!(check(&auth0, &token).await.err(), Some(ErrorKind::Expired));
 }
