@@ -168,7 +168,9 @@ impl Field {
 /// moved into a hash set once an object has many members (so a hostile payload with
 /// thousands of members costs linear time, not quadratic).
 struct Names<'de> {
-    list: Vec<Cow<'de, str>>,
+    /// Each name with its [`Names::tag`], compared first: most names differ there, so the
+    /// scan rarely compares the text itself.
+    list: Vec<(u64, Cow<'de, str>)>,
     set: Option<HashSet<Cow<'de, str>>>,
 }
 
@@ -187,14 +189,26 @@ impl<'de> Names<'de> {
         if let Some(set) = &mut self.set {
             return set.insert(name);
         }
-        if self.list.contains(&name) {
+        let tag = Self::tag(&name);
+        if self.list.iter().any(|(t, n)| *t == tag && *n == name) {
             return false;
         }
-        self.list.push(name);
+        self.list.push((tag, name));
         if self.list.len() > Self::LINEAR {
-            self.set = Some(self.list.drain(..).collect());
+            self.set = Some(self.list.drain(..).map(|(_, n)| n).collect());
         }
         true
+    }
+
+    /// The length and first bytes of a name in one word: equal names have equal tags.
+    fn tag(name: &str) -> u64 {
+        let mut first = [0u8; 8];
+        let n = name.len().min(7);
+        first[..n].copy_from_slice(&name.as_bytes()[..n]);
+        // The length's low byte in the eighth: the first seven bytes and the length
+        // tell most names apart.
+        first[7] = name.len().to_le_bytes()[0];
+        u64::from_le_bytes(first)
     }
 }
 
@@ -538,6 +552,25 @@ mod tests {
             assert!(parse_object(bad.as_bytes()).is_none(), "{bad}");
         }
         assert!(parse(vec![b'{', b'"', 0xff, b'"', b':', b'1', b'}'], &[]).is_none());
+    }
+
+    #[test]
+    fn names_with_equal_tags_are_still_compared_whole() {
+        let long = |c: char| format!("prefix_{}{c}", "x".repeat(256));
+        // Same first seven bytes and same length: different names.
+        assert!(read(r#"{"abcdefgX":1,"abcdefgY":2}"#).is_some());
+        // Same first seven bytes, lengths 256 apart (the same low byte): different names.
+        let json = format!(r#"{{"{}":1,"{}":2}}"#, long('a'), &long('a')[..8]);
+        assert_eq!(Names::tag(&long('a')), Names::tag(&long('a')[..8]));
+        assert!(read(&json).is_some(), "{json}");
+        let json = format!(r#"{{"{}":1,"{}":2}}"#, long('a'), long('b'));
+        assert!(read(&json).is_some());
+        for dup in [
+            r#"{"abcdefgX":1,"abcdefgX":2}"#.to_owned(),
+            format!(r#"{{"{}":1,"{}":2}}"#, long('a'), long('a')),
+        ] {
+            assert!(read(&dup).is_none(), "{dup}");
+        }
     }
 
     #[test]
