@@ -15,6 +15,8 @@
 //! - `AUTH0_DPOP_NONCE=on`: require DPoP server nonces. Instances behind one load balancer
 //!   share `AUTH0_DPOP_NONCE_SECRET` (at least 32 bytes); without it each instance uses a
 //!   random secret.
+//! - `AUTH0_TOKEN_CACHE_CAPACITY`: verified tokens kept (default 10000, `0` turns the cache
+//!   off); size it to the distinct tokens in use within an hour.
 //! - `PORT`: default 3000; the server binds 127.0.0.1.
 //!
 //! Routes: `GET /public`, `GET /protected` (any valid token), `GET /data` (scope
@@ -126,6 +128,13 @@ async fn run() -> Result<(), BoxError> {
         };
         println!("DPoP server nonces: on");
         builder = builder.dpop_nonce(config);
+    }
+    if let Some(n) = env("AUTH0_TOKEN_CACHE_CAPACITY") {
+        let n: u64 = n
+            .trim()
+            .parse()
+            .map_err(|_| format!("AUTH0_TOKEN_CACHE_CAPACITY is not a number of tokens: {n}"))?;
+        builder = builder.token_cache_capacity(n);
     }
     let auth0 = builder.build()?;
 
