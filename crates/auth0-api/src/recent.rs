@@ -64,10 +64,9 @@ impl<V: Clone> Recent<V> {
         let n = token.len().min(8);
         tail[..n].copy_from_slice(&token[token.len() - n..]);
         let mixed = (u64::from_le_bytes(tail) ^ self.seed).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        let bits = Self::SLOTS.trailing_zeros();
-        // The top `bits` bits: always below SLOTS.
-        let index = usize::try_from(mixed >> (64 - bits)).unwrap_or(0);
-        &self.slots[index % Self::SLOTS]
+        // The top bits of the product (SLOTS is a power of two): always below SLOTS.
+        let index = mixed >> (64 - Self::SLOTS.trailing_zeros());
+        &self.slots[usize::try_from(index).unwrap_or(0)]
     }
 
     /// The value stored with exactly `token`, if it is here.
