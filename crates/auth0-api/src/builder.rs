@@ -256,9 +256,11 @@ impl Auth0Builder {
     /// skip the signature check; `exp`/`nbf` and the key are re-checked on every hit.
     /// Default 10,000; 0 disables the cache.
     ///
-    /// A token is stored on its second verified sighting: the first only marks its digest
-    /// in a small Bloom filter (16 bits per entry, at most 1 MiB, cleared after as many
-    /// first sightings as the capacity), so tokens used once cost no insert and no memory.
+    /// A token is stored on its second verified sighting: the first only marks it in a
+    /// small Bloom filter (32 bits per entry, at most 1 MiB; its first sightings are
+    /// forgotten after as many as the capacity, the cached tokens kept), so tokens used once
+    /// cost no insert and no memory; and since every cached token is in the filter, a token
+    /// it never saw is not hashed or looked up at all.
     /// While the cache is full, one in 16 of those second sightings is offered to it, so
     /// more live tokens than entries do not turn every miss into an insert and an eviction;
     /// a token that keeps coming back still gets in. Beyond the capacity the cache keeps the
