@@ -60,10 +60,8 @@ impl<V: Clone> Recent<V> {
     /// process's random key, spread by a multiplication whose high bits depend on every
     /// input bit.
     fn slot(&self, token: &[u8]) -> &ArcSwapOption<Slot<V>> {
-        let mut tail = [0u8; 8];
-        let n = token.len().min(8);
-        tail[..n].copy_from_slice(&token[token.len() - n..]);
-        let mixed = (u64::from_le_bytes(tail) ^ self.seed).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let mixed =
+            (u64::from_le_bytes(tail(token)) ^ self.seed).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         // The top bits of the product (SLOTS is a power of two): always below SLOTS.
         let index = mixed >> (64 - Self::SLOTS.trailing_zeros());
         &self.slots[usize::try_from(index).unwrap_or(0)]
@@ -121,6 +119,15 @@ impl<V: Clone> Recent<V> {
     pub(crate) fn len(&self) -> usize {
         self.slots.iter().filter(|s| s.load().is_some()).count()
     }
+}
+
+/// The last `N` bytes of `token` (in a token whose signature verified, signature bytes,
+/// which differ between tokens), zero-filled after them when it is shorter.
+pub(crate) fn tail<const N: usize>(token: &[u8]) -> [u8; N] {
+    let mut last = [0u8; N];
+    let n = token.len().min(N);
+    last[..n].copy_from_slice(&token[token.len() - n..]);
+    last
 }
 
 /// Whether `a` and `b` are equal, in a time that depends only on their lengths (aws-lc's

@@ -281,10 +281,7 @@ impl Doorkeeper {
     /// signature verified they are signature bytes, which differ between tokens; no
     /// hashing of the whole token.
     fn mark(&self, token: &[u8]) -> u64 {
-        let mut tail = [0u8; 16];
-        let n = token.len().min(16);
-        tail[..n].copy_from_slice(&token[token.len() - n..]);
-        self.keys.hash_one(tail)
+        self.keys.hash_one(crate::recent::tail::<16>(token))
     }
 
     /// The two bit positions of `mark` (a keyed hash, so its bits are uniform).
@@ -469,15 +466,13 @@ impl TokenVerifier {
         let claims =
             self.rules
                 .claims(decoded.payload, &snapshot.issuer, self.clock.now(), self.id)?;
-        if self.cache.enabled() {
-            self.cache.admit(token, cache_key, || {
-                Arc::new(CachedToken {
-                    claims: claims.clone(),
-                    key,
-                    keys,
-                })
-            });
-        }
+        self.cache.admit(token, cache_key, || {
+            Arc::new(CachedToken {
+                claims: claims.clone(),
+                key,
+                keys,
+            })
+        });
         Ok(claims)
     }
 }
@@ -584,9 +579,6 @@ mod tests {
     #[test]
     fn cached_tokens_are_still_looked_up_after_the_doorkeeper_clears() {
         let cache: TokenCache<u64> = TokenCache::new(64);
-        let Some(e) = &cache.0 else {
-            panic!("cache on")
-        };
         for i in 0..10 {
             cache.admit(&tok(i), None, || i);
             assert!(cache.admit(&tok(i), None, || i));
@@ -599,8 +591,6 @@ mod tests {
             assert!(cache.may_hold(&tok(i)), "token {i} is still looked up");
             assert_eq!(cache.get(&sha256(&tok(i))), Some(i));
         }
-        e.map.run_pending_tasks();
-        assert!(e.map.entry_count() <= 64);
     }
 
     #[test]
