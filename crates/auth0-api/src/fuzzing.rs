@@ -190,7 +190,8 @@ pub fn jws(data: &[u8]) {
 
 /// One JWK (a JSON object): parsing under every algorithm set, the thumbprint, and a
 /// signature check with the key. The same bytes also hold the one-pass access-token
-/// payload reader to the strict map parser: both accept or refuse alike.
+/// payload reader to the strict map parser (both accept or refuse alike), and its fast
+/// reader of the common case to its full one (the same claims whenever the fast one decides).
 pub fn jwk(data: &[u8]) {
     let one_pass = crate::payload::parse(data.to_vec(), &[]);
     let map = crate::jose::parse_object(data);
@@ -198,6 +199,10 @@ pub fn jwk(data: &[u8]) {
         one_pass.is_some(),
         map.is_some(),
         "the one-pass payload reader and the map parser disagree"
+    );
+    assert!(
+        crate::payload::fast_agrees(data),
+        "the fast payload reader and the full one disagree"
     );
     let Some(jwk) = map else {
         return;

@@ -14,9 +14,11 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer as _, MapAccess, SeqAccess, Visitor};
 
+mod fast;
+
 /// A string claim's value: a span of the payload text when it had no escapes, else the
 /// unescaped copy.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Text {
     At { start: u32, len: u32 },
     Owned(Box<str>),
@@ -36,7 +38,7 @@ impl Text {
 }
 
 /// A claim that may be one string or an array of strings (`aud`, `scope`, `permissions`).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) enum Strings {
     /// Absent, or neither a string nor an array.
     #[default]
@@ -72,7 +74,7 @@ pub(crate) enum Date {
 }
 
 /// The registered claims of a payload, read in the same pass that checked its grammar.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Registered {
     pub(crate) iss: Option<Text>,
     pub(crate) sub: Option<Text>,
@@ -114,18 +116,32 @@ pub(crate) const MAX_WATCHED: usize = 64;
 pub(crate) fn parse(bytes: Vec<u8>, watched: &[Box<str>]) -> Option<Payload> {
     // Kept as decoded (no shrink to fit: that would copy it).
     let text = String::from_utf8(bytes).ok()?;
-    let registered = {
-        let mut de = serde_json::Deserializer::from_str(&text);
-        let registered = de
-            .deserialize_any(Top {
-                base: &text,
-                watched,
-            })
-            .ok()?;
-        de.end().ok()?;
-        registered
-    };
+    let registered = fast::read(&text, watched).or_else(|| full(&text, watched))?;
     Some(Payload { text, registered })
+}
+
+/// The serde reader, for any payload: decides what [`fast::read`] leaves open.
+fn full(text: &str, watched: &[Box<str>]) -> Option<Registered> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let registered = de
+        .deserialize_any(Top {
+            base: text,
+            watched,
+        })
+        .ok()?;
+    de.end().ok()?;
+    Some(registered)
+}
+
+/// Whether the fast reader, when it decides, decides as the full reader does (the fuzz
+/// targets assert it on every input).
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) fn fast_agrees(bytes: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return true;
+    };
+    let watched: [Box<str>; 2] = ["iss".into(), "x".into()];
+    fast::read(text, &watched).is_none_or(|r| full(text, &watched) == Some(r))
 }
 
 /// Which registered claim a top-level member is.
@@ -200,16 +216,22 @@ impl<'de> Names<'de> {
         true
     }
 
-    /// The length and first bytes of a name in one word: equal names have equal tags.
     fn tag(name: &str) -> u64 {
-        let mut first = [0u8; 8];
-        let n = name.len().min(7);
-        first[..n].copy_from_slice(&name.as_bytes()[..n]);
-        // The length's low byte in the eighth: the first seven bytes and the length
-        // tell most names apart.
-        first[7] = name.len().to_le_bytes()[0];
-        u64::from_le_bytes(first)
+        tag(name.as_bytes())
     }
+}
+
+/// The length and first bytes of a member name in one word: equal names have equal tags.
+/// (Built in a register: copying the bytes to memory and loading them as one word stalls.)
+fn tag(name: &[u8]) -> u64 {
+    // The first seven bytes, then the length's low byte in the eighth: together they tell
+    // most names apart.
+    let first = name
+        .iter()
+        .take(7)
+        .enumerate()
+        .fold(0u64, |v, (i, b)| v | u64::from(*b) << (8 * i));
+    first | u64::from(name.len().to_le_bytes()[0]) << 56
 }
 
 /// A member name, borrowed from the text when it has no escapes.
@@ -586,6 +608,176 @@ mod tests {
         assert!(read(&json).is_some());
     }
 
+    #[test]
+    fn the_common_payload_is_read_without_serde() {
+        let watched: Vec<Box<str>> = vec!["org_id".into(), "gone".into()];
+        for json in [
+            r#"{"iss":"https://tenant.auth0.com/","sub":"auth0|5f7c8ec7c33c6c004bbafe82","aud":["https://api.example.com","https://tenant.auth0.com/userinfo"],"iat":1764700000,"exp":1764786400,"scope":"openid read:data","azp":"CLIENT","permissions":["read:data","write:data"],"org_id":"org_123","gone":null}"#,
+            "{ \"sub\" : \"é ü\" ,\n\t\"exp\":0, \"cnf\": {\"jkt\": \"abc\", \"x\": [1, true, false, null, {}]} }\r\n",
+            "{}",
+            r#"{"a":[[[["x"]]]],"b":{"c":{"d":{}}},"n":999999999999999999}"#,
+        ] {
+            let fast = fast::read(json, &watched);
+            assert!(fast.is_some(), "{json}");
+            assert_eq!(fast, full(json, &watched), "{json}");
+        }
+        let r = fast::read(
+            r#"{"aud":"a","scope":["r",1,"w"],"exp":"soon","nbf":null,"cnf":{"jkt":7},"org_id":1}"#,
+            &watched,
+        )
+        .expect("common subset");
+        assert!(matches!(r.aud, Strings::One(_)));
+        assert!(matches!(&r.scope, Strings::Many(v) if v.len() == 2));
+        assert_eq!(
+            (r.exp, r.nbf, r.iat),
+            (Date::Invalid, Date::Invalid, Date::Absent)
+        );
+        assert!(r.cnf && r.jkt.is_none());
+        assert_eq!(r.present, 0b01);
+    }
+
+    #[test]
+    fn the_fast_reader_leaves_everything_else_to_the_full_reader() {
+        let deep = format!("{{\"a\":{}1{}}}", "[".repeat(16), "]".repeat(16));
+        let many = format!(
+            "{{{}}}",
+            (0..17)
+                .map(|i| format!("\"m{i}\":{i}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let cases: Vec<(String, bool)> = [
+            // (payload, what the full reader decides)
+            (r#"{"sub":"a\"b"}"#, true),
+            (r#"{"s\u0075b":"x"}"#, true),
+            (r#"{"exp":1.5}"#, true),
+            (r#"{"exp":1e3}"#, true),
+            (r#"{"exp":-0}"#, true),
+            (r#"{"exp":-1}"#, true),
+            (r#"{"exp":1234567890123456789}"#, true),
+            (r#"{"exp":01}"#, false),
+            (r#"{"a":1,"a":2}"#, false),
+            (r#"{"a":{"b":1,"b":2}}"#, false),
+            (r#"{"a":1,}"#, false),
+            (r#"{"a":[1,]}"#, false),
+            (r#"{"a":1} x"#, false),
+            (r#"{"a":tru}"#, false),
+            (r#"{"a":truex}"#, false),
+            (r#"{"a" 1}"#, false),
+            (r#"{"a":1"b":2}"#, false),
+            ("{\"a\":\"\u{1}\"}", false),
+            (r#"{"a":"x}"#, false),
+            (r#"{"a":1"#, false),
+            (r#"[1]"#, false),
+            ("", false),
+        ]
+        .into_iter()
+        .map(|(j, ok)| (j.to_owned(), ok))
+        .chain([(deep, true), (many, true)])
+        .collect();
+        for (json, valid) in cases {
+            assert!(fast::read(&json, &[]).is_none(), "{json}");
+            assert_eq!(full(&json, &[]).is_some(), valid, "{json}");
+            assert_eq!(read(&json).is_some(), valid, "{json}");
+        }
+        // Just inside the limits, the fast reader decides.
+        let deep = format!("{{\"a\":{}1{}}}", "[".repeat(15), "]".repeat(15));
+        let many = format!(
+            "{{{}}}",
+            (0..16)
+                .map(|i| format!("\"m{i}\":{i}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        for json in [deep, many] {
+            assert!(fast::read(&json, &[]).is_some(), "{json}");
+        }
+    }
+
+    /// JSON in the fast reader's subset (no escapes, fractions or negative numbers; shallow,
+    /// few members), with names that may repeat and whitespace between tokens.
+    fn common_json() -> impl Strategy<Value = String> {
+        let ws = prop::sample::select(vec!["", "", " ", "\n\t", "\r "]);
+        let name = prop::sample::select(vec![
+            "iss",
+            "sub",
+            "aud",
+            "exp",
+            "nbf",
+            "iat",
+            "scope",
+            "permissions",
+            "azp",
+            "client_id",
+            "cnf",
+            "jkt",
+            "x",
+        ]);
+        let leaf = prop::sample::select(vec![
+            "null",
+            "true",
+            "false",
+            "0",
+            "7",
+            "1764700000",
+            "\"\"",
+            "\"s\"",
+            "\"a b\"",
+            "\"é\"",
+            "[]",
+            "{}",
+        ])
+        .prop_map(str::to_owned);
+        leaf.prop_recursive(3, 24, 4, move |inner| {
+            prop_oneof![
+                (prop::collection::vec(inner.clone(), 0..4), ws.clone())
+                    .prop_map(|(v, w)| format!("[{w}{}{w}]", v.join(&format!("{w},{w}")))),
+                (
+                    prop::collection::vec((name.clone(), inner), 0..5),
+                    ws.clone()
+                )
+                    .prop_map(|(m, w)| {
+                        let members: Vec<String> = m
+                            .into_iter()
+                            .map(|(k, v)| format!("\"{k}\"{w}:{w}{v}"))
+                            .collect();
+                        format!("{{{w}{}{w}}}", members.join(&format!("{w},")))
+                    }),
+            ]
+        })
+    }
+
+    proptest! {
+        /// In its subset the fast reader decides everything, exactly as the full reader.
+        #[test]
+        fn the_fast_reader_decides_its_subset_as_the_full_reader(json in common_json()) {
+            let watched: Vec<Box<str>> = vec!["x".into(), "iss".into()];
+            let full = full(&json, &watched);
+            let fast = fast::read(&json, &watched);
+            if json.starts_with('{') {
+                prop_assert_eq!(fast, full, "{}", json);
+            } else {
+                prop_assert!(fast.is_none() && full.is_none(), "{}", json);
+            }
+        }
+
+        /// One byte changed anywhere: when the fast reader still decides, it decides as
+        /// the full reader.
+        #[test]
+        fn a_changed_byte_never_makes_the_readers_disagree(
+            json in common_json(),
+            at in any::<prop::sample::Index>(),
+            byte in prop::sample::select(b"{}[]:,\"\\ 0-1.eE\x01\x7fntfx".to_vec()),
+        ) {
+            let mut bytes = json.into_bytes();
+            if !bytes.is_empty() {
+                let i = at.index(bytes.len());
+                bytes[i] = byte;
+            }
+            prop_assert!(fast_agrees(&bytes), "{}", String::from_utf8_lossy(&bytes));
+        }
+    }
+
     fn json_value() -> impl Strategy<Value = String> {
         let name = prop::sample::select(vec![
             "iss",
@@ -643,6 +835,7 @@ mod tests {
             let one_pass = read(&json);
             let map = parse_object(json.as_bytes());
             prop_assert_eq!(one_pass.is_some(), map.is_some(), "{}", json);
+            prop_assert!(fast_agrees(json.as_bytes()), "{}", json);
             if let (Some(p), Some(m)) = (one_pass, map) {
                 let t = &*p.text;
                 let r = &p.registered;

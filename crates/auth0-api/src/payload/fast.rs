@@ -1,0 +1,266 @@
+//! The common payload read without serde: a byte scanner for the JSON that issuers write
+//! (strings without escapes, non-negative integers, `true`, `false`, `null`, shallow objects
+//! and arrays). Anything else (an escape, a fraction, an exponent, a negative or long
+//! number, deep nesting, an object with many members, and every grammar error) is not
+//! judged here: [`read`] returns `None` and the full reader decides. So this reader only
+//! ever accepts text the full reader accepts, with the same registered claims; a property
+//! test and the `jwk` fuzz target hold it to that.
+
+use super::{Date, Field, MAX_WATCHED, Registered, Strings, Text};
+
+/// Deeper nesting is left to the full reader.
+const MAX_DEPTH: usize = 16;
+/// Objects with more members are left to the full reader (its duplicate check switches
+/// to a hash set there).
+const MAX_MEMBERS: usize = 16;
+/// Integers of up to 18 digits fit a `u64` (and an `i64`) whatever the digits.
+const MAX_DIGITS: usize = 18;
+
+/// Reads `text` (one JSON object) when it is in the common subset; `None` otherwise (not
+/// necessarily invalid: the full reader decides).
+pub(super) fn read(text: &str, watched: &[Box<str>]) -> Option<Registered> {
+    let mut s = Scanner {
+        b: text.as_bytes(),
+        i: 0,
+    };
+    s.ws();
+    let r = s.top(watched)?;
+    s.ws();
+    (s.i == s.b.len()).then_some(r)
+}
+
+/// What a member's value was, as far as its claim cares.
+enum Seen {
+    Null,
+    Str(Text),
+    /// An array: its string members, when asked for.
+    Strs(Vec<Text>),
+    /// A non-negative integer.
+    Number(u64),
+    /// An object: its `jkt` member, when asked for and a string.
+    Object(Option<Text>),
+    Other,
+}
+
+/// What to keep of a value.
+#[derive(Clone, Copy)]
+struct Keep {
+    /// An array's string members.
+    strings: bool,
+    /// An object's `jkt` string member.
+    jkt: bool,
+}
+
+const SKIP: Keep = Keep {
+    strings: false,
+    jkt: false,
+};
+
+struct Scanner<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Scanner<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.i += 1;
+        }
+    }
+
+    /// Consumes `byte` (after whitespace); `None` when something else is there.
+    fn expect(&mut self, byte: u8) -> Option<()> {
+        self.ws();
+        (self.peek()? == byte).then(|| self.i += 1)
+    }
+
+    /// A string without escapes or control characters: its span and its bytes.
+    fn string(&mut self) -> Option<(Text, &'a [u8])> {
+        let b = self.b;
+        if self.peek()? != b'"' {
+            return None;
+        }
+        let start = self.i + 1;
+        let len = b.get(start..)?.iter().position(|&c| {
+            // An escape or a control character (refused, or left to the full reader).
+            c == b'"' || c == b'\\' || c < 0x20
+        })?;
+        if b.get(start + len) != Some(&b'"') {
+            return None;
+        }
+        self.i = start + len + 1;
+        let span = Text::At {
+            start: u32::try_from(start).ok()?,
+            len: u32::try_from(len).ok()?,
+        };
+        Some((span, b.get(start..start + len)?))
+    }
+
+    /// A non-negative integer of at most [`MAX_DIGITS`] digits, without a leading zero,
+    /// fraction or exponent.
+    fn number(&mut self) -> Option<u64> {
+        let digits = self.b.get(self.i..)?;
+        let n = digits.iter().take_while(|c| c.is_ascii_digit()).count();
+        if n == 0 || n > MAX_DIGITS || (n > 1 && digits.first() == Some(&b'0')) {
+            return None;
+        }
+        if let Some(b'.' | b'e' | b'E') = digits.get(n) {
+            return None;
+        }
+        self.i += n;
+        digits[..n]
+            .iter()
+            .try_fold(0u64, |v, d| Some(v * 10 + u64::from(d - b'0')))
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Option<()> {
+        let end = self.i + word.len();
+        (self.b.get(self.i..end)? == word).then(|| self.i = end)
+    }
+
+    fn value(&mut self, keep: Keep, depth: usize) -> Option<Seen> {
+        self.ws();
+        match self.peek()? {
+            b'"' => self.string().map(|(t, _)| Seen::Str(t)),
+            b'{' if depth < MAX_DEPTH => {
+                let mut jkt = None;
+                self.object(|s, name| {
+                    let wanted = keep.jkt && name == b"jkt";
+                    if let Seen::Str(t) = s.value(SKIP, depth + 1)? {
+                        if wanted {
+                            jkt = Some(t);
+                        }
+                    }
+                    Some(())
+                })?;
+                Some(Seen::Object(jkt))
+            }
+            b'[' if depth < MAX_DEPTH => {
+                self.i += 1;
+                let mut strings = Vec::new();
+                self.ws();
+                if self.peek()? == b']' {
+                    self.i += 1;
+                } else {
+                    loop {
+                        if let Seen::Str(t) = self.value(SKIP, depth + 1)? {
+                            if keep.strings {
+                                strings.push(t);
+                            }
+                        }
+                        self.ws();
+                        match self.peek()? {
+                            b',' => self.i += 1,
+                            b']' => {
+                                self.i += 1;
+                                break;
+                            }
+                            _ => return None,
+                        }
+                    }
+                }
+                Some(Seen::Strs(strings))
+            }
+            b't' => self.literal(b"true").map(|()| Seen::Other),
+            b'f' => self.literal(b"false").map(|()| Seen::Other),
+            b'n' => self.literal(b"null").map(|()| Seen::Null),
+            b'0'..=b'9' => self.number().map(Seen::Number),
+            _ => None,
+        }
+    }
+
+    /// An object (at `{`): `member` reads each member's value (the scanner just past the
+    /// `:`), given its name. A repeated name is left to the full reader, which refuses it.
+    fn object(&mut self, mut member: impl FnMut(&mut Self, &'a [u8]) -> Option<()>) -> Option<()> {
+        self.i += 1;
+        let mut names: [(u64, &'a [u8]); MAX_MEMBERS] = [(0, &[]); MAX_MEMBERS];
+        let mut count = 0;
+        self.ws();
+        if self.peek()? == b'}' {
+            self.i += 1;
+            return Some(());
+        }
+        loop {
+            self.ws();
+            let (_, text) = self.string()?;
+            let tag = super::tag(text);
+            if count == MAX_MEMBERS || names[..count].iter().any(|(t, n)| *t == tag && *n == text) {
+                return None;
+            }
+            names[count] = (tag, text);
+            count += 1;
+            self.expect(b':')?;
+            member(self, text)?;
+            self.ws();
+            match self.peek()? {
+                b',' => self.i += 1,
+                b'}' => {
+                    self.i += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// The top-level object, its registered claims recorded as the full reader records them.
+    fn top(&mut self, watched: &[Box<str>]) -> Option<Registered> {
+        if self.peek()? != b'{' {
+            return None;
+        }
+        let mut r = Registered::default();
+        self.object(|s, name| {
+            let name = std::str::from_utf8(name).ok()?;
+            let field = Field::of(name);
+            let watched = watched.iter().take(MAX_WATCHED).position(|w| **w == *name);
+            let keep = Keep {
+                strings: matches!(field, Field::Aud | Field::Scope | Field::Permissions),
+                jkt: field == Field::Cnf,
+            };
+            let seen = s.value(keep, 1)?;
+            if let Some(i) = watched {
+                if !matches!(seen, Seen::Null) {
+                    r.present |= 1 << i;
+                }
+            }
+            let string = |seen: Seen| match seen {
+                Seen::Str(t) => Some(t),
+                _ => None,
+            };
+            let date = |seen: Seen| match seen {
+                Seen::Number(d) => Date::At(d),
+                _ => Date::Invalid,
+            };
+            let strings = |seen: Seen| match seen {
+                Seen::Str(t) => Strings::One(t),
+                Seen::Strs(all) => Strings::Many(all),
+                _ => Strings::None,
+            };
+            match field {
+                Field::Iss => r.iss = string(seen),
+                Field::Sub => r.sub = string(seen),
+                Field::Azp => r.azp = string(seen),
+                Field::ClientId => r.client_id = string(seen),
+                Field::Aud => r.aud = strings(seen),
+                Field::Scope => r.scope = strings(seen),
+                Field::Permissions => r.permissions = strings(seen),
+                Field::Exp => r.exp = date(seen),
+                Field::Nbf => r.nbf = date(seen),
+                Field::Iat => r.iat = date(seen),
+                Field::Cnf => {
+                    r.cnf = true;
+                    if let Seen::Object(jkt) = seen {
+                        r.jkt = jkt;
+                    }
+                }
+                Field::Other => {}
+            }
+            Some(())
+        })?;
+        Some(r)
+    }
+}
