@@ -115,6 +115,7 @@ impl std::error::Error for ClaimsError {
 }
 
 /// Reads a JWT `NumericDate`: a non-negative JSON number, fractions truncated.
+#[cfg(test)]
 pub(crate) fn numeric_date(v: &Value) -> Option<u64> {
     match v {
         Value::Number(n) => n.as_u64().or_else(|| n.as_f64().and_then(date_from_f64)),

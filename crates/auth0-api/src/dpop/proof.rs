@@ -3,17 +3,15 @@
 use std::time::Duration;
 
 use http::HeaderMap;
-use serde_json::Value;
 
 use super::DPOP;
 use super::header::parse as parse_header;
 use super::htu::htu_matches;
 use super::nonce::NonceError;
 use super::verifier::{DpopVerifier, ProofInput};
-use crate::claims::numeric_date;
 use crate::error::{Error, ErrorKind};
-use crate::jose::parse_object;
 use crate::jws::{Compact, HeaderError, JwsError, decode_compact};
+use crate::payload::Date;
 use crate::replay::ReplayKey;
 use crate::telemetry::{self, NonceChallenge};
 use crate::time::UnixTime;
@@ -85,7 +83,8 @@ impl DpopVerifier {
         } = decode_compact(
             proof,
             |h| self.headers.get_or_parse(h, |t| parse_header(t, algs)),
-            |b| parse_object(&b),
+            // The one-pass reader: the strict grammar of `parse_object`, no map built.
+            |b| crate::payload::parse(b, &[]),
         )
         .map_err(|e| match e {
             HeaderError::Jws(e) => jws_error(e),
@@ -96,29 +95,28 @@ impl DpopVerifier {
             return Err(ErrorKind::InvalidDpopSignature.into());
         }
 
-        let claims = &payload;
-        let jti = match claims.get("jti") {
-            Some(Value::String(j)) if !j.is_empty() && j.len() <= MAX_JTI_BYTES => j.as_str(),
+        let claims = &payload.registered.proof;
+        let jti = match payload.str(claims.jti.as_ref()) {
+            Some(j) if !j.is_empty() && j.len() <= MAX_JTI_BYTES => j,
             _ => return Err(ErrorKind::InvalidDpopJti.into()),
         };
-        if claims.get("htm").and_then(Value::as_str) != Some(input.method.as_str()) {
+        if payload.str(claims.htm.as_ref()) != Some(input.method.as_str()) {
             return Err(ErrorKind::DpopHtmMismatch.into());
         }
-        match claims.get("htu").and_then(Value::as_str) {
+        match payload.str(claims.htu.as_ref()) {
             Some(htu) if htu_matches(htu, input.htu) => {}
             _ => return Err(ErrorKind::DpopHtuMismatch.into()),
         }
         let now = self.clock.now();
-        let iat = claims
-            .get("iat")
-            .and_then(numeric_date)
-            .ok_or(ErrorKind::InvalidDpopIat)?;
+        let Date::At(iat) = payload.registered.iat else {
+            return Err(ErrorKind::InvalidDpopIat.into());
+        };
         let earliest = now.saturating_sub(self.iat_offset).as_secs();
         let latest = now.saturating_add(self.iat_leeway).as_secs();
         if iat < earliest || iat > latest {
             return Err(ErrorKind::InvalidDpopIat.into());
         }
-        match claims.get("ath").and_then(Value::as_str) {
+        match payload.str(claims.ath.as_ref()) {
             Some(a) if ath_matches(a, input.access_token_sha256) => {}
             _ => return Err(ErrorKind::DpopAthMismatch.into()),
         }
@@ -126,7 +124,7 @@ impl DpopVerifier {
             return Err(ErrorKind::JktMismatch.into());
         }
         if let Some(nonces) = &self.nonce {
-            let refused = match claims.get("nonce").and_then(Value::as_str) {
+            let refused = match payload.str(claims.nonce.as_ref()) {
                 None => Some(NonceChallenge::Missing),
                 Some(n) => match nonces.check(n, now) {
                     Ok(()) => None,

@@ -242,6 +242,11 @@ impl<'a> Scanner<'a> {
             };
             match field {
                 Field::Iss => r.iss = string(seen),
+                Field::Jti => r.proof.jti = string(seen),
+                Field::Htm => r.proof.htm = string(seen),
+                Field::Htu => r.proof.htu = string(seen),
+                Field::Ath => r.proof.ath = string(seen),
+                Field::Nonce => r.proof.nonce = string(seen),
                 Field::Sub => r.sub = string(seen),
                 Field::Azp => r.azp = string(seen),
                 Field::ClientId => r.client_id = string(seen),

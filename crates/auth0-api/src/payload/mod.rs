@@ -92,6 +92,18 @@ pub(crate) struct Registered {
     pub(crate) jkt: Option<Text>,
     /// Bit `i` set: the `i`-th watched name (see [`parse`]) is present and not `null`.
     pub(crate) present: u64,
+    /// The string members a DPoP proof's checks read (RFC 9449 §4.2), when strings.
+    pub(crate) proof: ProofClaims,
+}
+
+/// The string claims of a DPoP proof (RFC 9449 §4.2), read by the same pass.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct ProofClaims {
+    pub(crate) jti: Option<Text>,
+    pub(crate) htm: Option<Text>,
+    pub(crate) htu: Option<Text>,
+    pub(crate) ath: Option<Text>,
+    pub(crate) nonce: Option<Text>,
 }
 
 /// A payload whose grammar was checked, with its registered claims.
@@ -103,7 +115,12 @@ pub(crate) struct Payload {
 impl Payload {
     /// The `iss` claim, when it is a string.
     pub(crate) fn iss(&self) -> Option<&str> {
-        self.registered.iss.as_ref().map(|i| i.get(&self.text))
+        self.str(self.registered.iss.as_ref())
+    }
+
+    /// A string claim read from this payload.
+    pub(crate) fn str<'a>(&'a self, claim: Option<&'a Text>) -> Option<&'a str> {
+        claim.map(|t| t.get(&self.text))
     }
 }
 
@@ -158,6 +175,11 @@ enum Field {
     Nbf,
     Iat,
     Cnf,
+    Jti,
+    Htm,
+    Htu,
+    Ath,
+    Nonce,
     Other,
 }
 
@@ -175,6 +197,11 @@ impl Field {
             "nbf" => Self::Nbf,
             "iat" => Self::Iat,
             "cnf" => Self::Cnf,
+            "jti" => Self::Jti,
+            "htm" => Self::Htm,
+            "htu" => Self::Htu,
+            "ath" => Self::Ath,
+            "nonce" => Self::Nonce,
             _ => Self::Other,
         }
     }
@@ -297,7 +324,15 @@ impl Value {
 
     fn for_field(field: Field) -> Self {
         match field {
-            Field::Iss | Field::Sub | Field::Azp | Field::ClientId => Self {
+            Field::Iss
+            | Field::Sub
+            | Field::Azp
+            | Field::ClientId
+            | Field::Jti
+            | Field::Htm
+            | Field::Htu
+            | Field::Ath
+            | Field::Nonce => Self {
                 keep_str: true,
                 ..Self::SKIP
             },
@@ -488,6 +523,11 @@ impl<'de> Visitor<'de> for Top<'_> {
             };
             match field {
                 Field::Iss => r.iss = string(seen),
+                Field::Jti => r.proof.jti = string(seen),
+                Field::Htm => r.proof.htm = string(seen),
+                Field::Htu => r.proof.htu = string(seen),
+                Field::Ath => r.proof.ath = string(seen),
+                Field::Nonce => r.proof.nonce = string(seen),
                 Field::Sub => r.sub = string(seen),
                 Field::Azp => r.azp = string(seen),
                 Field::ClientId => r.client_id = string(seen),
@@ -711,6 +751,11 @@ mod tests {
             "client_id",
             "cnf",
             "jkt",
+            "jti",
+            "htm",
+            "htu",
+            "ath",
+            "nonce",
             "x",
         ]);
         let leaf = prop::sample::select(vec![
@@ -792,6 +837,9 @@ mod tests {
             "client_id",
             "cnf",
             "jkt",
+            "jti",
+            "htu",
+            "nonce",
             "x",
             "\\u0069ss",
             "a\\\"b",
@@ -852,6 +900,15 @@ mod tests {
                 };
                 prop_assert_eq!(r.exp, date("exp"));
                 prop_assert_eq!(r.iat, date("iat"));
+                for (name, claim) in [
+                    ("jti", &r.proof.jti),
+                    ("htm", &r.proof.htm),
+                    ("htu", &r.proof.htu),
+                    ("ath", &r.proof.ath),
+                    ("nonce", &r.proof.nonce),
+                ] {
+                    prop_assert_eq!(claim.as_ref().map(|v| v.get(t)), s(name), "{}", name);
+                }
                 let aud: Vec<&str> = r.aud.iter(t).collect();
                 let want: Vec<&str> = match m.get("aud") {
                     Some(serde_json::Value::String(s)) => vec![s.as_str()],

@@ -301,6 +301,36 @@ async fn proof_claim_checks() {
 }
 
 #[tokio::test]
+async fn proof_claims_in_any_valid_json_spelling_are_read_alike() {
+    let s = Setup::new(DpopMode::Required).await;
+    let now = s.issuer.clock().now().as_secs();
+    // An escaped `jti` and a fractional `iat` (JSON the common-case reader leaves to the
+    // full one): accepted, and the `jti` recorded unescaped, so the same one is a replay.
+    let proof = |jti: &str| {
+        s.proof()
+            .jti(jti)
+            .claim("iat", now as f64 + 0.5)
+            .claim("htu", format!("{URL}?q=\u{e9}"))
+            .sign()
+    };
+    assert_eq!(s.send(&proof("quote\" back\\ slash")).await, Ok(()));
+    assert_eq!(
+        s.send(&proof("quote\" back\\ slash")).await,
+        Err(ErrorKind::DpopReplay)
+    );
+    assert_eq!(s.send(&proof("quote\" back\\ slash2")).await, Ok(()));
+    assert_eq!(
+        s.send(&s.proof().claim("iat", -1.5).sign()).await,
+        Err(ErrorKind::InvalidDpopIat)
+    );
+    assert_eq!(
+        s.send(&s.proof().claim("htm", serde_json::json!(["GET"])).sign())
+            .await,
+        Err(ErrorKind::DpopHtmMismatch)
+    );
+}
+
+#[tokio::test]
 async fn proof_iat_window() {
     let s = Setup::new(DpopMode::Allowed).await;
     let now = s.issuer.clock().now();
