@@ -8,11 +8,12 @@
 
 use super::{Date, Field, MAX_WATCHED, Registered, Strings, Text};
 
-/// Deeper nesting is left to the full reader.
-const MAX_DEPTH: usize = 16;
-/// Objects with more members are left to the full reader (its duplicate check switches
-/// to a hash set there).
-const MAX_MEMBERS: usize = 16;
+/// Deeper nesting is left to the full reader (an access token's is at most 3 or 4 deep,
+/// e.g. `resource_access.<client>.roles[]`).
+pub(super) const MAX_DEPTH: usize = 8;
+/// Objects with more members are left to the full reader, whose duplicate check switches
+/// to a hash set for large objects. (Access tokens have 10 to 25 members.)
+pub(super) const MAX_MEMBERS: usize = 32;
 /// Integers of up to 18 digits fit a `u64` (and an `i64`) whatever the digits.
 const MAX_DIGITS: usize = 18;
 

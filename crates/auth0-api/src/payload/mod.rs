@@ -656,6 +656,8 @@ mod tests {
             "{ \"sub\" : \"é ü\" ,\n\t\"exp\":0, \"cnf\": {\"jkt\": \"abc\", \"x\": [1, true, false, null, {}]} }\r\n",
             "{}",
             r#"{"a":[[[["x"]]]],"b":{"c":{"d":{}}},"n":999999999999999999}"#,
+            // A Keycloak access token's payload: 21 members, roles three levels down.
+            r#"{"exp":1764786400,"iat":1764700000,"auth_time":1764699990,"jti":"onrtac:8d3f","iss":"https://sso.example.com/realms/acme","aud":["api","account"],"sub":"3c2b1a09-8f7e-4d6c-b5a4-938271605f4e","typ":"Bearer","azp":"web","sid":"0a1b2c3d","acr":"1","allowed-origins":["https://app.example.com"],"realm_access":{"roles":["offline_access","uma_authorization"]},"resource_access":{"api":{"roles":["reader"]},"account":{"roles":["manage-account","view-profile"]}},"scope":"openid profile email","email_verified":true,"name":"Ada Lovelace","preferred_username":"ada","given_name":"Ada","family_name":"Lovelace","email":"ada@example.com"}"#,
         ] {
             let fast = fast::read(json, &watched);
             assert!(fast.is_some(), "{json}");
@@ -678,10 +680,15 @@ mod tests {
 
     #[test]
     fn the_fast_reader_leaves_everything_else_to_the_full_reader() {
-        let deep = format!("{{\"a\":{}1{}}}", "[".repeat(16), "]".repeat(16));
+        // One level deeper, and one member more, than the fast reader takes.
+        let deep = format!(
+            "{{\"a\":{}1{}}}",
+            "[".repeat(fast::MAX_DEPTH),
+            "]".repeat(fast::MAX_DEPTH)
+        );
         let many = format!(
             "{{{}}}",
-            (0..17)
+            (0..=fast::MAX_MEMBERS)
                 .map(|i| format!("\"m{i}\":{i}"))
                 .collect::<Vec<_>>()
                 .join(",")
@@ -721,10 +728,14 @@ mod tests {
             assert_eq!(read(&json).is_some(), valid, "{json}");
         }
         // Just inside the limits, the fast reader decides.
-        let deep = format!("{{\"a\":{}1{}}}", "[".repeat(15), "]".repeat(15));
+        let deep = format!(
+            "{{\"a\":{}1{}}}",
+            "[".repeat(fast::MAX_DEPTH - 1),
+            "]".repeat(fast::MAX_DEPTH - 1)
+        );
         let many = format!(
             "{{{}}}",
-            (0..16)
+            (0..fast::MAX_MEMBERS)
                 .map(|i| format!("\"m{i}\":{i}"))
                 .collect::<Vec<_>>()
                 .join(",")
