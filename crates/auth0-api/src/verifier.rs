@@ -259,9 +259,10 @@ impl Auth0 {
                     issuer: claims.iss(),
                     jkt,
                 };
-                inner
-                    .dpop
-                    .verify(proof, input)
+                // Boxed: the proof check's state (its decoded payload, the replay store call)
+                // would otherwise size the future of every request, Bearer cache hits
+                // included, and the front ends' futures around it.
+                Box::pin(inner.dpop.verify(proof, input))
                     .await
                     .map_err(|e| e.or_scheme(scheme))?;
                 Ok(claims.with_scheme(scheme))
