@@ -65,6 +65,9 @@ pub(crate) struct CachedToken {
     claims: Claims,
     key: Arc<PublicKey>,
     keys: Arc<KeyCache>,
+    /// The token's SHA-256 (its cache key), for a DPoP proof's `ath` when the token is
+    /// found among the most recent hits without hashing it.
+    sha256: [u8; 32],
 }
 
 /// Verified tokens, so a repeated token costs a hash and a lookup instead of a signature
@@ -133,12 +136,9 @@ impl<V: Clone + Send + Sync + 'static> TokenCache<V> {
         }))
     }
 
-    /// The cache key of `token` (its SHA-256, reused when the caller has it), when the
-    /// cache is on.
-    fn key(&self, token: &str, known: Option<&[u8; 32]>) -> Option<[u8; 32]> {
-        self.0
-            .as_ref()
-            .map(|_| known.copied().unwrap_or_else(|| sha256(token)))
+    /// The cache key of `token` (its SHA-256), when the cache is on.
+    fn key(&self, token: &str) -> Option<[u8; 32]> {
+        self.0.as_ref().map(|_| sha256(token))
     }
 
     fn enabled(&self) -> bool {
@@ -183,8 +183,13 @@ impl<V: Clone + Send + Sync + 'static> TokenCache<V> {
 
     /// Remembers a verified token when it passes the admission policy (seen before);
     /// returns whether it was stored. `key` is its SHA-256 when the caller has it: on a
-    /// first sighting it is not needed.
-    fn admit(&self, token: &str, key: Option<[u8; 32]>, entry: impl FnOnce() -> V) -> bool {
+    /// first sighting it is not needed. `entry` builds the value from that key.
+    fn admit(
+        &self,
+        token: &str,
+        key: Option<[u8; 32]>,
+        entry: impl FnOnce(&[u8; 32]) -> V,
+    ) -> bool {
         let Some(e) = &self.0 else {
             return false;
         };
@@ -214,7 +219,7 @@ impl<V: Clone + Send + Sync + 'static> TokenCache<V> {
             key,
             Admitted {
                 mark,
-                value: entry(),
+                value: entry(&key),
             },
         );
         true
@@ -223,8 +228,7 @@ impl<V: Clone + Send + Sync + 'static> TokenCache<V> {
     /// Whether `token` is cached.
     #[cfg(test)]
     pub(crate) fn contains(&self, token: &str) -> bool {
-        self.key(token, None)
-            .is_some_and(|k| self.get(&k).is_some())
+        self.key(token).is_some_and(|k| self.get(&k).is_some())
     }
 
     /// Whether `token` is among the most recent hits.
@@ -351,17 +355,30 @@ impl TokenVerifier {
         token: &str,
         request: Option<RequestInfo<'_>>,
     ) -> Result<Claims, Error> {
-        self.verify_hashed(token, None, request).await
+        Ok(self.verify_inner(token, false, request).await?.0)
     }
 
-    /// [`TokenVerifier::verify`] for a caller that already computed the token's
-    /// [`sha256`] (the DPoP path needs it for `ath`), so it is not computed twice.
-    pub(crate) async fn verify_hashed(
+    /// [`TokenVerifier::verify`] that also gives the token's [`sha256`], which the DPoP
+    /// path needs for `ath`: computed once for the cache and the proof, and taken from
+    /// the cache entry when the token is among the most recent hits (found there by its
+    /// whole text, without hashing it).
+    pub(crate) async fn verify_with_sha256(
         &self,
         token: &str,
-        hash: Option<&[u8; 32]>,
         request: Option<RequestInfo<'_>>,
-    ) -> Result<Claims, Error> {
+    ) -> Result<(Claims, [u8; 32]), Error> {
+        let (claims, sha) = self.verify_inner(token, true, request).await?;
+        Ok((claims, sha.unwrap_or_else(|| sha256(token))))
+    }
+
+    /// Verifies `token`; with `want_sha256`, also returns its SHA-256 (always `Some`
+    /// then).
+    async fn verify_inner(
+        &self,
+        token: &str,
+        want_sha256: bool,
+        request: Option<RequestInfo<'_>>,
+    ) -> Result<(Claims, Option<[u8; 32]>), Error> {
         if token.len() > self.max_token_bytes {
             return Err(ErrorKind::TokenTooLarge.into());
         }
@@ -374,7 +391,7 @@ impl TokenVerifier {
             Some(hit) => Some(Arc::clone(hit)),
             // A token the doorkeeper never saw is not cached: no hash, no lookup.
             None if self.cache.may_hold(token) => {
-                cache_key = self.cache.key(token, hash);
+                cache_key = self.cache.key(token);
                 cache_key.as_ref().and_then(|k| self.cache.get(k))
             }
             None => None,
@@ -392,20 +409,23 @@ impl TokenVerifier {
                 if recent.is_none() {
                     self.cache.promote(token, &hit);
                 }
-                return Ok(hit.claims.clone());
+                // The entry was stored under the SHA-256 of this very token (found by
+                // that key, or by the token's whole text among the recent hits).
+                return Ok((hit.claims.clone(), want_sha256.then_some(hit.sha256)));
             }
-            self.cache.invalidate(token, cache_key.as_ref().or(hash));
+            self.cache.invalidate(token, Some(&hit.sha256));
         }
         if self.cache.enabled() {
             telemetry::token_cache(false);
         }
-        let cache_key = cache_key.or_else(|| hash.copied());
+        let cache_key = cache_key.or_else(|| want_sha256.then(|| sha256(token)));
         // The full check runs in its own heap-allocated future: its state (the decoded
         // token, the key lookups) is large, and inline it would make every caller's future
         // (the front ends' extractors, layers and handlers) that much larger to build and
         // move on every request, cache hits included. One allocation beside a signature
         // check is nothing.
-        Box::pin(self.verify_fresh(token, cache_key, request)).await
+        let claims = Box::pin(self.verify_fresh(token, cache_key, request)).await?;
+        Ok((claims, cache_key.filter(|_| want_sha256)))
     }
 
     /// The full check of a token not found in the cache, which then offers it to the cache
@@ -466,11 +486,12 @@ impl TokenVerifier {
         let claims =
             self.rules
                 .claims(decoded.payload, &snapshot.issuer, self.clock.now(), self.id)?;
-        self.cache.admit(token, cache_key, || {
+        self.cache.admit(token, cache_key, |sha256| {
             Arc::new(CachedToken {
                 claims: claims.clone(),
                 key,
                 keys,
+                sha256: *sha256,
             })
         });
         Ok(claims)
@@ -499,26 +520,25 @@ mod tests {
         let cache: TokenCache<u64> = TokenCache::new(100);
         let t = tok(1);
         assert!(!cache.may_hold(&t), "never seen: not looked up");
-        assert!(!cache.admit(&t, None, || 1), "first sighting");
+        assert!(!cache.admit(&t, None, |_| 1), "first sighting");
         assert!(cache.get(&sha256(&t)).is_none());
         assert!(cache.may_hold(&t), "seen once: looked up");
-        assert!(cache.admit(&t, None, || 1), "second sighting");
+        assert!(cache.admit(&t, None, |_| 1), "second sighting");
         assert_eq!(cache.get(&sha256(&t)), Some(1));
         // A caller's key is used as given.
         let u = tok(2);
-        assert!(!cache.admit(&u, Some(sha256("other")), || 2));
-        assert!(cache.admit(&u, Some(sha256("other")), || 2));
+        assert!(!cache.admit(&u, Some(sha256("other")), |_| 2));
+        assert!(cache.admit(&u, Some(sha256("other")), |_| 2));
         assert_eq!(cache.get(&sha256("other")), Some(2));
         let off: TokenCache<u64> = TokenCache::new(0);
         assert!(
-            !off.admit(&t, None, || 1) && !off.admit(&t, None, || 1),
+            !off.admit(&t, None, |_| 1) && !off.admit(&t, None, |_| 1),
             "cache off"
         );
-        assert!(off.key("t", None).is_none());
+        assert!(off.key("t").is_none());
         assert!(!off.may_hold(&t));
         let on: TokenCache<u64> = TokenCache::new(1);
-        assert_eq!(on.key("t", None), Some(sha256("t")));
-        assert_eq!(on.key("t", Some(&sha256("t"))), Some(sha256("t")));
+        assert_eq!(on.key("t"), Some(sha256("t")));
     }
 
     #[test]
@@ -580,12 +600,12 @@ mod tests {
     fn cached_tokens_are_still_looked_up_after_the_doorkeeper_clears() {
         let cache: TokenCache<u64> = TokenCache::new(64);
         for i in 0..10 {
-            cache.admit(&tok(i), None, || i);
-            assert!(cache.admit(&tok(i), None, || i));
+            cache.admit(&tok(i), None, |_| i);
+            assert!(cache.admit(&tok(i), None, |_| i));
         }
         // Enough first sightings of other tokens to clear the doorkeeper several times.
         for i in 1_000..1_200 {
-            cache.admit(&tok(i), None, || i);
+            cache.admit(&tok(i), None, |_| i);
         }
         for i in 0..10 {
             assert!(cache.may_hold(&tok(i)), "token {i} is still looked up");
@@ -604,7 +624,7 @@ mod tests {
         for i in 0..64 {
             let t = tok(i);
             assert!(
-                (0..3).any(|_| cache.admit(&t, None, || i)),
+                (0..3).any(|_| cache.admit(&t, None, |_| i)),
                 "room left: stored"
             );
         }
@@ -617,7 +637,7 @@ mod tests {
         for i in 1_000..1_160 {
             let t = tok(i);
             for _ in 0..2 {
-                if cache.admit(&t, None, || i) {
+                if cache.admit(&t, None, |_| i) {
                     admitted += 1;
                 }
             }
@@ -631,9 +651,9 @@ mod tests {
         assert!(admitted <= 11, "{admitted}");
         // A token that keeps coming back gets in within FULL_ADMIT_EVERY more sightings.
         let hot = tok(5_000);
-        cache.admit(&hot, None, || 5_000);
+        cache.admit(&hot, None, |_| 5_000);
         let tries = (0..FULL_ADMIT_EVERY)
-            .position(|_| cache.admit(&hot, None, || 5_000))
+            .position(|_| cache.admit(&hot, None, |_| 5_000))
             .map(|p| p + 1);
         assert!(tries.is_some(), "a hot token is offered to a full cache");
     }
@@ -643,8 +663,8 @@ mod tests {
         let cache: TokenCache<u64> = TokenCache::new(64);
         for i in 0..1_000 {
             let t = tok(i);
-            cache.admit(&t, None, || i);
-            cache.admit(&t, None, || i);
+            cache.admit(&t, None, |_| i);
+            cache.admit(&t, None, |_| i);
         }
         let Some(e) = &cache.0 else {
             panic!("cache on")
@@ -681,6 +701,39 @@ mod tests {
             assert!(auth0.verify_access_token(&wrong).await.is_err());
         }
         assert!(!cache.contains(&wrong));
+    }
+
+    /// The DPoP path's `ath` rests on this SHA-256: it must be the token's, whether the
+    /// token was seen for the first time, looked up by its hash, or found whole among the
+    /// recent hits (where it is taken from the entry instead of hashing the token).
+    #[tokio::test]
+    async fn the_sha256_given_for_ath_is_the_tokens_however_it_is_found() {
+        let issuer = TestIssuer::start().await;
+        for capacity in [10_000, 0] {
+            let auth0 = Auth0::builder()
+                .issuer(issuer.issuer())
+                .audience(issuer.audience())
+                .token_cache_capacity(capacity)
+                .build()
+                .unwrap();
+            let tokens = auth0.inner_tokens();
+            let (a, b) = (
+                issuer.token().sub("a").sign(),
+                issuer.token().sub("b").sign(),
+            );
+            let mut paths = Vec::new();
+            for _ in 0..4 {
+                for t in [&a, &b] {
+                    let recent = tokens.cache.is_recent(t);
+                    let (claims, sha) = tokens.verify_with_sha256(t, None).await.unwrap();
+                    assert_eq!(sha, sha256(t), "capacity {capacity}, recent {recent}");
+                    assert_eq!(claims.sub(), Some(if t == &a { "a" } else { "b" }));
+                    paths.push(recent);
+                }
+            }
+            // With the cache on, the last sightings were found whole among the recent hits.
+            assert_eq!(paths.iter().any(|r| *r), capacity > 0, "{paths:?}");
+        }
     }
 
     #[tokio::test]

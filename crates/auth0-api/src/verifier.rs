@@ -242,11 +242,11 @@ impl Auth0 {
                 };
                 let proof =
                     crate::dpop::single_proof(headers).map_err(|e| e.with_scheme(scheme))?;
-                // One SHA-256 of the token serves the token cache and the proof's `ath`.
-                let token_sha256 = crate::token::sha256(token);
-                let claims = inner
+                // One SHA-256 of the token serves the token cache and the proof's `ath`
+                // (none at all when the token is among the cache's most recent hits).
+                let (claims, token_sha256) = inner
                     .tokens
-                    .verify_hashed(token, Some(&token_sha256), request)
+                    .verify_with_sha256(token, request)
                     .await
                     .map_err(|e| e.or_scheme(scheme))?;
                 let Some(jkt) = claims.jkt() else {
