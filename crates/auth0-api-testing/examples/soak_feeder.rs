@@ -8,10 +8,10 @@
 //! `OUT_DIR`: `issuer` and `audience` (to configure the API under test) and `bearer` (an
 //! access token), and prints `ready`. Then it reads a URL from standard input and, until
 //! killed, writes lines `TOKEN PROOF` to each `FIFO`: an access token bound to one of 16
-//! DPoP keys (in turn, so that no key reaches its replay-store quota) and a fresh proof for
-//! `GET URL` with that key and token, at most `SOAK_DPOP_RATE` proofs per second in all
-//! (default 2000: the default in-memory replay store remembers about 3,100 proofs per
-//! second over the 330 s proof window, and answers 503 beyond)
+//! DPoP keys (in turn, so that no key reaches a replay-store quota, if one is set) and a fresh
+//! proof for `GET URL` with that key and token, at most `SOAK_DPOP_RATE` proofs per second
+//! in all (default 2000: the default in-memory replay store remembers about 3,100 proofs
+//! per second over the 330 s proof window, and shortens the window beyond)
 //! (named pipes, one per load-generator thread): each proof is signed when the pipe has room
 //! for it, so it is seconds old at most when it is sent. A reader that goes away is waited
 //! for again.

@@ -41,9 +41,9 @@ async fn a_million_entries_stay_within_the_documented_bound() {
     let expires = now.saturating_add(Duration::from_secs(330));
 
     let before = status_bytes("VmRSS");
-    // The worst case for memory: every entry from another proof key, so the shards also
-    // count a million distinct keys.
-    let store = MemoryReplayStore::with_capacity(CAPACITY);
+    // The worst case for memory: a per-key quota (so the shards count entries per proof
+    // key) and every entry from another proof key, so they count a million distinct keys.
+    let store = MemoryReplayStore::with_capacity(CAPACITY).max_entries_per_key(CAPACITY);
     let mut jkt = String::new();
     for i in 0..ENTRIES {
         jkt.clear();
@@ -55,17 +55,24 @@ async fn a_million_entries_stay_within_the_documented_bound() {
     assert_eq!(store.len(), ENTRIES);
     let filled = status_bytes("VmRSS").saturating_sub(before);
 
-    // Beyond the capacity nothing is evicted (the store fails closed) and memory stays put.
-    let mut refused = 0;
-    for i in ENTRIES..ENTRIES + 200_000 {
+    // Beyond the capacity, a full shard forgets its soonest-expiring entries (here all of
+    // them expire at once, so each full shard forgets them all and treats any key expiring
+    // as early as them as seen), then takes later ones; memory stays put.
+    let (mut seen, mut taken) = (0, 0);
+    let later = expires.saturating_add(Duration::from_secs(1));
+    for i in ENTRIES..ENTRIES + 400_000 {
         jkt.clear();
         std::fmt::Write::write_fmt(&mut jkt, format_args!("jkt-{i}")).unwrap();
         let key = ReplayKey::new(issuer, &jkt, "jti");
-        if store.check_and_store(&key, now, expires).await.is_err() {
-            refused += 1;
+        let at = if i % 2 == 0 { expires } else { later };
+        if store.check_and_store(&key, now, at).await.unwrap() {
+            taken += 1;
+        } else {
+            seen += 1;
         }
     }
-    assert!(refused > 0, "a store past its capacity accepted everything");
+    assert!(seen > 0, "a key as old as the forgotten ones was accepted");
+    assert!(taken > 0, "a later key was refused");
     assert!(
         store.len() <= CAPACITY,
         "{} entries over the capacity",
@@ -75,7 +82,7 @@ async fn a_million_entries_stay_within_the_documented_bound() {
     let bound = DOCUMENTED_BYTES_PER_ENTRY * CAPACITY;
     eprintln!(
         "replay store: {ENTRIES} entries: {filled} bytes resident ({} per entry); \
-         peak {peak} bytes with {refused} refused past the capacity; bound {bound}",
+         peak {peak} bytes with {seen} refused and {taken} taken past the capacity; bound {bound}",
         filled / ENTRIES
     );
     assert!(
@@ -83,7 +90,7 @@ async fn a_million_entries_stay_within_the_documented_bound() {
         "peak resident {peak} bytes over the bound {bound}"
     );
 
-    // The entries are live: each one is a replay now.
+    // The first entries are live, remembered or forgotten: each one is a replay now.
     let key = ReplayKey::new(issuer, "jkt-0", "jti");
     assert!(!store.check_and_store(&key, now, expires).await.unwrap());
 }

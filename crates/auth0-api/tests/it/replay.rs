@@ -56,16 +56,16 @@ async fn send(
         .map_err(|e| e.kind())
 }
 
-/// One client with one valid bound token sends proofs until the store refuses it; another
-/// client is still accepted. The flooding client is refused with 503 (failing closed), not
-/// let through.
+/// With a per-key quota, one client with one valid bound token sends proofs until the
+/// store refuses it; another client is still accepted. The flooding client is refused with
+/// 503 (failing closed), not let through.
 #[tokio::test]
 async fn one_client_cannot_fill_the_replay_store_for_the_others() {
     let issuer = TestIssuer::start().await;
     // 64 entries per shard, 4,096 in all; one proof key may hold 8 per shard.
     let auth0 = builder(&issuer)
         .dpop(DpopMode::Allowed)
-        .replay_store(MemoryReplayStore::with_capacity(64 * 64))
+        .replay_store(MemoryReplayStore::with_capacity(64 * 64).max_entries_per_key(64 * 8))
         .build()
         .unwrap();
     let attacker = DpopKey::generate(Algorithm::ES256);
@@ -92,6 +92,55 @@ async fn one_client_cannot_fill_the_replay_store_for_the_others() {
             "victim proof {i}"
         );
     }
+}
+
+/// One client sends many more fresh proofs than the default store holds within the `iat`
+/// window (here a store of 1,024 entries, 16 per shard; 3,000 proofs at 20 a second): every one is accepted
+/// (none refused with 503 for want of room), every replay of them is refused however long
+/// ago the store forgot it, and a proof older than what the store still remembers is
+/// refused as a possible replay.
+#[tokio::test]
+async fn a_client_sending_more_than_the_store_holds_is_served_and_never_replayed() {
+    let issuer = TestIssuer::start().await;
+    let auth0 = builder(&issuer)
+        .dpop(DpopMode::Required)
+        .replay_store(MemoryReplayStore::with_capacity(1_024))
+        .build()
+        .unwrap();
+    let key = DpopKey::generate(Algorithm::ES256);
+    let token = issuer.token().bound_to(&key).sign();
+    let clock = issuer.clock();
+    let start = clock.now();
+    let mut sent = Vec::new();
+    for i in 0..3_000 {
+        if i % 20 == 0 {
+            clock.advance(Duration::from_secs(1));
+        }
+        let proof = key
+            .proof("GET", URL)
+            .access_token(&token)
+            .clock(&clock)
+            .sign();
+        let headers = dpop_headers(&token, &proof);
+        assert_eq!(verify(&auth0, &headers).await, Ok(()), "fresh proof {i}");
+        sent.push(headers);
+    }
+    // 150 s later than the first proof: all of them are still within the 330 s window.
+    for (i, headers) in sent.iter().enumerate() {
+        assert_eq!(
+            verify(&auth0, headers).await,
+            Err(ErrorKind::DpopReplay),
+            "replay of proof {i}"
+        );
+    }
+    // A proof never sent, but as old as the ones the store had to forget.
+    let old = key.proof("GET", URL).access_token(&token).iat(start).sign();
+    assert_eq!(
+        verify(&auth0, &dpop_headers(&token, &old)).await,
+        Err(ErrorKind::DpopReplay)
+    );
+    // A fresh one still gets in.
+    assert_eq!(send(&auth0, &issuer, &key, &token).await, Ok(()));
 }
 
 /// Two instances whose clocks are 20 s apart share one store. A proof accepted by the fast
