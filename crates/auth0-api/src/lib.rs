@@ -118,6 +118,7 @@
 //! | `auth0_dpop_replays_total` | counter | — | DPoP proofs refused because their `jti` was used before |
 //! | `auth0_dpop_nonce_challenges_total` | counter | `reason`: `missing` (no nonce, as on a client's first request), `stale`, `invalid` (not issued here) | `use_dpop_nonce` answers |
 //! | `auth0_replay_store_errors_total` | counter | — | [`ReplayStore`] failures (the request gets 503) |
+//! | `auth0_replay_store_evictions_total` | counter | — | live proofs a full [`MemoryReplayStore`] shard forgot to make room; proofs as old as them are then refused as replays, so a rising count means the store is too small for the traffic and the proof window in effect shorter |
 //! | `auth0_scope_refusals_total` | counter | `scheme` | [`Requirements::check`] refusals (403 `insufficient_scope`) |
 //!
 //! `auth0-axum-api`'s `examples/metrics.rs` serves them to Prometheus.

@@ -266,7 +266,14 @@ impl Shard {
         let nth = expiries.len() / EVICT_SHARE;
         let (_, &mut cutoff, _) = expiries.select_nth_unstable(nth);
         self.floor = self.floor.max(cutoff);
+        let before = self.entries.len();
         self.retain(|entry| entry.expires > cutoff);
+        let forgotten = before.saturating_sub(self.entries.len());
+        crate::telemetry::replay_store_evicted(u64::try_from(forgotten).unwrap_or(u64::MAX));
+        tracing::debug!(
+            forgotten,
+            "in-memory replay store shard full: forgot its oldest proofs"
+        );
     }
 
     fn owned_by(&self, owner: u64) -> usize {

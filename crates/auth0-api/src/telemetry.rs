@@ -243,6 +243,14 @@ pub(crate) fn nonce_challenge(reason: NonceChallenge) {
     }
 }
 
+/// The in-memory replay store forgot `entries` live proofs to make room (its window in
+/// effect shortens: proofs as old as them are refused as replays).
+#[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
+pub(crate) fn replay_store_evicted(entries: u64) {
+    #[cfg(feature = "metrics")]
+    ::metrics::counter!("auth0_replay_store_evictions_total").increment(entries);
+}
+
 /// The replay store could not answer (the request gets 503).
 pub(crate) fn replay_store_error() {
     #[cfg(feature = "metrics")]
@@ -376,6 +384,11 @@ pub fn describe_metrics() {
         "auth0_replay_store_errors_total",
         Unit::Count,
         "DPoP replay store failures (the request is refused with 503)"
+    );
+    describe_counter!(
+        "auth0_replay_store_evictions_total",
+        Unit::Count,
+        "Live DPoP proofs the in-memory replay store forgot to make room (proofs as old are then refused as replays)"
     );
     describe_counter!(
         "auth0_scope_refusals_total",

@@ -14,8 +14,8 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use auth0_api::{
-    Algorithm, Auth0, DpopMode, ErrorKind, NonceConfig, ReplayKey, ReplayStore, ReplayStoreError,
-    Requirements, UnixTime,
+    Algorithm, Auth0, DpopMode, ErrorKind, MemoryReplayStore, NonceConfig, ReplayKey, ReplayStore,
+    ReplayStoreError, Requirements, UnixTime,
 };
 use auth0_api_testing::{Behavior, DpopKey, Endpoint, TestIssuer};
 use http::header::AUTHORIZATION;
@@ -408,6 +408,40 @@ async fn dpop_replays_nonce_challenges_and_replay_store_errors() {
         ),
     ]);
     assert_eq!(take(&recorded), expected(&store_down));
+}
+
+/// A full in-memory store counts every live proof it forgets, and nothing while it has room.
+#[tokio::test]
+async fn a_full_replay_store_counts_the_proofs_it_forgets() {
+    let recorder = DebuggingRecorder::new();
+    let recorded = recorder.snapshotter();
+    let _local = ::metrics::set_default_local_recorder(&recorder);
+    let store = MemoryReplayStore::with_capacity(64 * 4);
+    let now = UnixTime::from_secs(1_000);
+    let mut accepted = 0u64;
+    for i in 0..2_000u64 {
+        let jti = i.to_string();
+        let key = ReplayKey::new("https://issuer.example/", "jkt", &jti);
+        // Fresher and fresher, none expired: each is accepted.
+        let expires = UnixTime::from_secs(2_000 + i);
+        if store.check_and_store(&key, now, expires).await.unwrap() {
+            accepted += 1;
+        }
+        if i == 30 {
+            assert_eq!(
+                take(&recorded),
+                expected(&[]),
+                "room left: nothing forgotten"
+            );
+        }
+    }
+    assert_eq!(accepted, 2_000);
+    let kept = store.len() as u64;
+    assert!(kept <= 64 * 4);
+    assert_eq!(
+        take(&recorded),
+        expected(&[("auth0_replay_store_evictions_total{}", accepted - kept)])
+    );
 }
 
 #[tokio::test]
