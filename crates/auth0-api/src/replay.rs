@@ -176,7 +176,14 @@ const EVICT_SHARE: usize = 8;
 /// # Per-key quota (opt-in)
 ///
 /// One client with a valid DPoP-bound token that sends proofs faster than others only
-/// shortens the window as above; it cannot make the store refuse anyone with 503.
+/// shortens the window as above; it cannot make the store refuse anyone with 503. It can,
+/// though, aim its proofs at one shard (the shard comes from a hash of the `jti` it
+/// chooses) and, with proofs dated up to the `iat` leeway ahead, keep that shard's floor
+/// above the expiry of other clients' fresh proofs: at the default capacity that takes
+/// about 550 proofs a second (each one verified), and refuses the 1/64 of other clients'
+/// proofs that land in that shard as replays (401; a client retries with a new proof and
+/// `jti`). Without eviction, the same flood from a few keys would have filled the shard
+/// and had its proofs refused with 503.
 /// [`max_entries_per_key`](Self::max_entries_per_key) sets a hard limit per proof key (the
 /// access token's issuer and the proof key's thumbprint, `jkt`) instead: a proof beyond its
 /// key's quota is refused with 503 (failing closed), and other keys are unaffected. The
