@@ -172,12 +172,11 @@ impl<V: Clone + Send + Sync + 'static> TokenCache<V> {
         }
     }
 
-    /// Forgets `token` (its key, when the caller has it).
-    fn invalidate(&self, token: &str, key: Option<&[u8; 32]>) {
+    /// Forgets `token`, cached under `key` (its SHA-256).
+    fn invalidate(&self, token: &str, key: &[u8; 32]) {
         if let Some(e) = &self.0 {
             e.recent.remove(token.as_bytes());
-            e.map
-                .invalidate(&key.copied().unwrap_or_else(|| sha256(token)));
+            e.map.invalidate(key);
         }
     }
 
@@ -413,7 +412,7 @@ impl TokenVerifier {
                 // that key, or by the token's whole text among the recent hits).
                 return Ok((hit.claims.clone(), want_sha256.then_some(hit.sha256)));
             }
-            self.cache.invalidate(token, Some(&hit.sha256));
+            self.cache.invalidate(token, &hit.sha256);
         }
         if self.cache.enabled() {
             telemetry::token_cache(false);
