@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Side-by-side load test on one machine: bare axum (no auth), ours (the quickstart, release)
-# and jwt-authorizer 0.15 (built from crates.io in bench/peers, outside the workspace), run
-# in alternation A B A B with wrk, in four scenarios:
+# Side-by-side load test on one machine: bare axum (no auth), ours (the quickstart, release),
+# jwt-authorizer 0.15 and the floor (both built from crates.io in bench/peers, outside the
+# workspace), run in alternation A B A B with wrk, in four scenarios. The floor is bare axum
+# plus the signature checks alone (a one-slot cache for a repeated token, no claims read):
+# not a verifier, but the least any verifier on aws-lc-rs spends, so "ours/floor" is what our
+# library and its Axum layer cost beyond that, and "floor/jwt-authorizer" the best ratio any
+# such verifier could reach in that round. Scenarios:
 #   bearer  one token repeated          unique  a new token every request
-#   dpop    a new DPoP proof every request (bare axum and ours only: jwt-authorizer has no DPoP)
+#   dpop    a new DPoP proof every request (not jwt-authorizer: it has no DPoP)
 #   mix     50,000 distinct valid tokens, each reused, in random order
 #   mix-64k the same with our token cache sized to the working set (65,536 entries; the
 #           default holds 10,000): not in the default list. Each token is checked in full
@@ -31,7 +35,7 @@ while [ $# -gt 0 ]; do
     --scenarios) scenarios="$2"; shift 2 ;;
     --connections) conns="$2"; shift 2 ;;
     --steal-max) steal_max="$2"; shift 2 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -63,7 +67,7 @@ cleanup() {
 trap cleanup EXIT
 
 # Unique tokens: enough for the fastest expected server not to wrap within a run.
-unique_count=$(( (duration + warmup) * 22000 ))
+unique_count=$(( (duration + warmup) * 30000 ))
 mix_count=50000
 echo "minting $unique_count unique and $mix_count mix RS256 tokens ..." >&2
 coproc ISSUER { exec "$target_dir/release/examples/load_issuer" "$work" "$audience" "$unique_count" "$mix_count"; }
@@ -87,8 +91,9 @@ start_server() { # target port dpop-mode
     axum-noauth) bin="$peers/axum-noauth" ;;
     ours) bin="$ours_bin" ;;
     jwt-authorizer) bin="$peers/jwt-authorizer" ;;
+    floor) bin="$peers/floor" ;;
   esac
-  PORT="$port" AUTH0_ISSUER="$issuer" AUTH0_AUDIENCE="$audience" AUTH0_DPOP="$mode" RUST_LOG=warn \
+  FLOOR_RSA_DER="$work/rs256.der" PORT="$port" AUTH0_ISSUER="$issuer" AUTH0_AUDIENCE="$audience" AUTH0_DPOP="$mode" RUST_LOG=warn \
     AUTH0_TOKEN_CACHE_CAPACITY="$capacity" taskset -c "$server_cpu" "$bin" >"$work/$target.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 200); do
@@ -118,11 +123,11 @@ IFS=, read -r -a scen_list <<<"$scenarios"
 for scen in "${scen_list[@]}"; do
   capacity="" # empty: the default
   case "$scen" in
-    bearer) targets="axum-noauth ours jwt-authorizer"; mode=bearer lines=""; tok="$token"; dpop=allowed ;;
-    unique) targets="axum-noauth ours jwt-authorizer"; mode=unique lines="$work/unique.txt"; tok=""; dpop=allowed ;;
-    mix) targets="axum-noauth ours jwt-authorizer"; mode=mix lines="$work/mix.txt"; tok=""; dpop=allowed ;;
-    mix-64k) targets="axum-noauth ours jwt-authorizer"; mode=mix lines="$work/mix.txt"; tok=""; dpop=allowed; capacity=65536 ;;
-    dpop) targets="axum-noauth ours"; mode=dpop lines=""; tok="$dpop_token"; dpop=required ;;
+    bearer) targets="axum-noauth ours jwt-authorizer floor"; mode=bearer lines=""; tok="$token"; dpop=allowed ;;
+    unique) targets="axum-noauth ours jwt-authorizer floor"; mode=unique lines="$work/unique.txt"; tok=""; dpop=allowed ;;
+    mix) targets="axum-noauth ours jwt-authorizer floor"; mode=mix lines="$work/mix.txt"; tok=""; dpop=allowed ;;
+    mix-64k) targets="axum-noauth ours jwt-authorizer floor"; mode=mix lines="$work/mix.txt"; tok=""; dpop=allowed; capacity=65536 ;;
+    dpop) targets="axum-noauth ours floor"; mode=dpop lines=""; tok="$dpop_token"; dpop=required ;;
     *) echo "unknown scenario $scen" >&2; exit 2 ;;
   esac
   for round in $(seq 1 "$rounds"); do
@@ -195,7 +200,11 @@ awk -v max="$steal_max" '
         if ((k, "ours") in rps && (k, "axum-noauth") in rps)
           line = line sprintf(" ours/bare %.2fx req/s, CPU +%.1f µs/req over bare;", rps[k, "ours"] / rps[k, "axum-noauth"], cpu[k, "ours"] - cpu[k, "axum-noauth"])
         if ((k, "ours") in rps && (k, "jwt-authorizer") in rps)
-          line = line sprintf(" ours/jwt-authorizer %.2fx req/s", rps[k, "ours"] / rps[k, "jwt-authorizer"])
+          line = line sprintf(" ours/jwt-authorizer %.2fx req/s;", rps[k, "ours"] / rps[k, "jwt-authorizer"])
+        if ((k, "ours") in rps && (k, "floor") in rps)
+          line = line sprintf(" ours/floor %.2fx req/s, CPU +%.1f µs/req over floor;", rps[k, "ours"] / rps[k, "floor"], cpu[k, "ours"] - cpu[k, "floor"])
+        if ((k, "floor") in rps && (k, "jwt-authorizer") in rps)
+          line = line sprintf(" floor/jwt-authorizer %.2fx req/s", rps[k, "floor"] / rps[k, "jwt-authorizer"])
         print line
       }
       if (clean == 0) printf "  %-7s no round with low steal: no ratio\n", s

@@ -5,7 +5,8 @@
 //! load_issuer <dir> <audience> <unique tokens> <mix tokens>
 //! ```
 //!
-//! Writes `<dir>/issuer` (the issuer URL), `<dir>/token` (one token, 1 h), `<dir>/unique.txt`
+//! Writes `<dir>/issuer` (the issuer URL), `<dir>/rs256.der` (its RSA key, DER
+//! `SubjectPublicKeyInfo`, for the floor peer), `<dir>/token` (one token, 1 h), `<dir>/unique.txt`
 //! and `<dir>/mix.txt` (distinct tokens, one per line), `<dir>/dpop-token` (bound to an
 //! ES256 key), prints `ready`, then reads commands on stdin until it closes:
 //! `proofs <url> <count> <file>` writes `count` fresh proofs (distinct `jti`, `iat` = now)
@@ -63,6 +64,8 @@ async fn main() {
             .sign()
     };
     std::fs::write(dir.join("issuer"), issuer.issuer()).unwrap();
+    let der = issuer.rsa_public_key_der(&issuer.default_kid()).unwrap();
+    std::fs::write(dir.join("rs256.der"), der).unwrap();
     std::fs::write(dir.join("token"), mint("one".into())).unwrap();
     write_lines(&dir.join("unique.txt"), unique.parse().unwrap(), "u", &mint);
     write_lines(&dir.join("mix.txt"), mix.parse().unwrap(), "m", &mint);
