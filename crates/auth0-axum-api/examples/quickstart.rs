@@ -23,7 +23,6 @@
 //! `read:data`), `POST /data` (scope `write:data`).
 #![allow(clippy::print_stdout)]
 
-use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use auth0_api_testing::{Algorithm, DpopKey, TestIssuer};
@@ -147,9 +146,14 @@ async fn run() -> Result<(), BoxError> {
                 .route_layer(auth0.require_auth().scopes(["read:data"])?)
                 .merge(post(write_data).route_layer(auth0.require_auth().scopes(["write:data"])?)),
         )
-        .with_state(auth0.clone())
-        // The `Claims` extractor on `/protected` leaves the next DPoP nonce here.
-        .layer(DpopNonceLayer::new());
+        .with_state(auth0.clone());
+    // With server nonces, the `Claims` extractor on `/protected` leaves the next DPoP nonce
+    // for this layer to send; without them there is none, and no layer to pay for.
+    let app = if nonces {
+        app.layer(DpopNonceLayer::new())
+    } else {
+        app
+    };
 
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let local = listener.local_addr()?;
@@ -160,11 +164,9 @@ async fn run() -> Result<(), BoxError> {
     if let Some(issuer) = &test_issuer {
         print_try_it(issuer, &auth0, &base, dpop);
     }
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .await?;
+    // No `ConnectInfo`: the peer address only matters to a verifier that trusts proxies
+    // (see the `behind_proxy` example), and this one trusts none.
+    axum::serve(listener, app).await?;
     Ok(())
 }
 
