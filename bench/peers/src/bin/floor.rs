@@ -8,8 +8,8 @@
 //!   a key parsed at start.
 //! - DPoP: the same for the token, and the proof's ES256 signature is checked with the key
 //!   from its header (parsed the first time that header is seen); its decoded payload must
-//!   contain `"htu":"http://<Host>/protected"` (a byte search, so that a proof for another
-//!   URL is refused, as load harnesses check).
+//!   contain `"htu":"http://127.0.0.1:<PORT>/protected"`, the server's own URL (a byte
+//!   search, so that a proof for another URL is refused, as load harnesses check).
 //!
 //! Env: PORT, FLOOR_RSA_DER (the issuer's RSA key: a DER SubjectPublicKeyInfo, or its PEM).
 use std::sync::{Arc, Mutex};
@@ -28,6 +28,8 @@ struct Floor {
     token: Mutex<String>,
     /// The last proof header seen, with its key.
     proof_key: Mutex<Option<(String, Arc<ParsedPublicKey>)>>,
+    /// `"htu":"<this server's /protected URL>"`, as a proof's payload spells it.
+    htu: String,
 }
 
 /// Signing input and decoded signature of a compact JWS.
@@ -49,7 +51,7 @@ impl Floor {
         ok
     }
 
-    fn proof(&self, proof: &str, htu: &str) -> bool {
+    fn proof(&self, proof: &str) -> bool {
         let Some((input, sig)) = split(proof) else {
             return false;
         };
@@ -59,7 +61,8 @@ impl Floor {
         let Ok(payload) = URL_SAFE_NO_PAD.decode(payload) else {
             return false;
         };
-        if !payload.windows(htu.len()).any(|w| w == htu.as_bytes()) {
+        let htu = self.htu.as_bytes();
+        if !payload.windows(htu.len()).any(|w| w == htu) {
             return false;
         }
         let key = {
@@ -104,12 +107,7 @@ async fn protected(
         floor.token(token)
     } else if let Some(token) = auth.strip_prefix("DPoP ") {
         let proof = headers.get("dpop").and_then(|v| v.to_str().ok());
-        let host = headers
-            .get("host")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        let htu = format!("\"htu\":\"http://{host}/protected\"");
-        proof.is_some_and(|p| floor.proof(p, &htu)) && floor.token(token)
+        proof.is_some_and(|p| floor.proof(p)) && floor.token(token)
     } else {
         false
     };
@@ -146,6 +144,7 @@ async fn main() {
         rsa: ParsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, der).expect("RSA key"),
         token: Mutex::new(String::new()),
         proof_key: Mutex::new(None),
+        htu: format!("\"htu\":\"http://127.0.0.1:{port}/protected\""),
     });
     let app = Router::new()
         .route("/protected", get(protected))
