@@ -2,21 +2,28 @@
 //! JSON objects without duplicate members.
 
 use std::fmt;
+use std::sync::LazyLock;
 
 use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::engine::Simd;
+use base64::engine::general_purpose::NO_PAD;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
+
+/// Unpadded base64url: the `base64` crate's vectorized engine where the CPU has the
+/// instructions (AVX2, NEON; detected once), its scalar engine otherwise. Both follow the
+/// same strict configuration, so they accept and refuse exactly the same inputs.
+static B64URL: LazyLock<Simd> = LazyLock::new(|| Simd::url_safe(NO_PAD));
 
 /// Decodes unpadded base64url, refusing padding, other alphabets, whitespace and
 /// non-canonical trailing bits.
 pub(crate) fn b64_decode(input: &[u8]) -> Option<Vec<u8>> {
-    URL_SAFE_NO_PAD.decode(input).ok()
+    B64URL.decode(input).ok()
 }
 
 /// Encodes unpadded base64url.
 pub(crate) fn b64_encode(input: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(input)
+    B64URL.encode(input)
 }
 
 /// Parses a JSON object, refusing duplicate member names at any depth, trailing data and
@@ -128,6 +135,78 @@ mod tests {
         assert!(b64_decode(b"a").is_none(), "impossible length");
         assert_eq!(b64_decode(b"").as_deref(), Some(&b""[..]));
         assert_eq!(b64_encode(b"\xfb\xff"), "-_8");
+    }
+
+    /// The scalar engine with the same strict configuration: the reference the vectorized
+    /// one must match byte for byte, acceptance and refusal alike.
+    fn scalar(input: &[u8]) -> Option<Vec<u8>> {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(input)
+            .ok()
+    }
+
+    #[test]
+    fn the_vectorized_engine_is_the_one_in_use_where_the_cpu_has_it() {
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") {
+            assert!(format!("{:?}", *B64URL).contains("Avx2"), "{:?}", *B64URL);
+        }
+        // Wherever it runs, the engine is the strict unpadded one.
+        assert!(!base64::engine::Config::encode_padding(B64URL.config()));
+    }
+
+    #[test]
+    fn every_byte_anywhere_in_a_long_input_decodes_as_the_scalar_engine_decodes() {
+        // Lengths around the vector blocks (32 input bytes) and their scalar tails.
+        let data: Vec<u8> = (0..=255u8).cycle().take(300).collect();
+        for len in (0..=300).step_by(7).chain([95, 96, 97, 191, 192, 193]) {
+            let valid = b64_encode(&data[..len]).into_bytes();
+            assert_eq!(b64_decode(&valid).as_deref(), Some(&data[..len]));
+            for at in 0..valid.len() {
+                for byte in 0..=255u8 {
+                    let mut input = valid.clone();
+                    input[at] = byte;
+                    assert_eq!(
+                        b64_decode(&input),
+                        scalar(&input),
+                        "length {len}, byte {byte:#04x} at {at}"
+                    );
+                }
+            }
+            // Padding, and a stray byte appended, are refused as the scalar engine refuses.
+            for tail in [&b"="[..], b"==", b"A", b"AA", b"AAA", b"\0"] {
+                let mut input = valid.clone();
+                input.extend_from_slice(tail);
+                assert_eq!(b64_decode(&input), scalar(&input), "{len} + {tail:?}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_input_decodes_as_the_scalar_engine_decodes(
+            input in proptest::collection::vec(
+                proptest::prop_oneof![
+                    8 => proptest::sample::select(
+                        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+                            .to_vec()),
+                    1 => proptest::num::u8::ANY,
+                ],
+                0..400,
+            )
+        ) {
+            proptest::prop_assert_eq!(b64_decode(&input), scalar(&input));
+        }
+
+        #[test]
+        fn any_bytes_round_trip(data in proptest::collection::vec(proptest::num::u8::ANY, 0..400)) {
+            let encoded = b64_encode(&data);
+            proptest::prop_assert_eq!(
+                &encoded,
+                &base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&data)
+            );
+            proptest::prop_assert_eq!(b64_decode(encoded.as_bytes()), Some(data));
+        }
     }
 
     #[test]
