@@ -57,6 +57,39 @@ const SKIP: Keep = Keep {
     jkt: false,
 };
 
+/// The position of the first `"`, `\` or control character in `b` (where a string without
+/// escapes ends; an escape or a control character is refused, or left to the full reader).
+/// Eight bytes at a time: for each byte, the high bit of `v - 0x01…` masked by `!v` is set
+/// when the byte of `v` is zero (`v` = the word XOR the wanted byte) or, with `0x20…`, below
+/// `0x20`. A borrow can mark bytes above a match, never below one, so the lowest mark is
+/// the first match.
+fn string_end(b: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const HIGH: u64 = ONES << 7;
+    let mut at = 0;
+    let mut chunks = b.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        let quote = w ^ (ONES * u64::from(b'"'));
+        let backslash = w ^ (ONES * u64::from(b'\\'));
+        let marks = (quote.wrapping_sub(ONES) & !quote
+            | backslash.wrapping_sub(ONES) & !backslash
+            | w.wrapping_sub(ONES * 0x20) & !w)
+            & HIGH;
+        if marks != 0 {
+            // At most 7: the index of the marked byte.
+            return Some(at + (marks.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    let rest = chunks.remainder();
+    rest.iter()
+        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+        .map(|p| at + p)
+}
+
 struct Scanner<'a> {
     b: &'a [u8],
     i: usize,
@@ -86,10 +119,7 @@ impl<'a> Scanner<'a> {
             return None;
         }
         let start = self.i + 1;
-        let len = b.get(start..)?.iter().position(|&c| {
-            // An escape or a control character (refused, or left to the full reader).
-            c == b'"' || c == b'\\' || c < 0x20
-        })?;
+        let len = string_end(b.get(start..)?)?;
         if b.get(start + len) != Some(&b'"') {
             return None;
         }
@@ -214,10 +244,13 @@ impl<'a> Scanner<'a> {
             return None;
         }
         let mut r = Registered::default();
+        // (The text is UTF-8 already: names are compared as bytes.)
         self.object(|s, name| {
-            let name = std::str::from_utf8(name).ok()?;
             let field = Field::of(name);
-            let watched = watched.iter().take(MAX_WATCHED).position(|w| **w == *name);
+            let watched = watched
+                .iter()
+                .take(MAX_WATCHED)
+                .position(|w| w.as_bytes() == name);
             let keep = Keep {
                 strings: matches!(field, Field::Aud | Field::Scope | Field::Permissions),
                 jkt: field == Field::Cnf,
@@ -268,5 +301,56 @@ impl<'a> Scanner<'a> {
             Some(())
         })?;
         Some(r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::string_end;
+
+    fn naive(b: &[u8]) -> Option<usize> {
+        b.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+    }
+
+    #[test]
+    fn every_byte_at_every_position_ends_a_string_exactly_when_it_should() {
+        for len in 0..=24 {
+            for at in 0..len {
+                for byte in 0..=255u8 {
+                    // A clean background of printable and non-ASCII bytes.
+                    let mut b: Vec<u8> = (0..len)
+                        .map(|i| [b'a', 0x20, 0x7f, 0xc3, 0xff][i % 5])
+                        .collect();
+                    b[at] = byte;
+                    assert_eq!(string_end(&b), naive(&b), "{byte:#04x} at {at} of {len}");
+                    // A second match after the first never changes the answer.
+                    b.push(b'"');
+                    assert_eq!(
+                        string_end(&b),
+                        naive(&b),
+                        "{byte:#04x} at {at} of {len}, quote after"
+                    );
+                }
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn agrees_with_the_byte_by_byte_scan(
+            b in proptest::collection::vec(
+                prop_oneof![
+                    8 => 0x20u8..=0xff,
+                    1 => Just(b'"'),
+                    1 => Just(b'\\'),
+                    1 => 0u8..0x20,
+                ],
+                0..64,
+            )
+        ) {
+            prop_assert_eq!(string_end(&b), naive(&b));
+        }
     }
 }

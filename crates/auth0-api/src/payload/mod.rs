@@ -184,24 +184,24 @@ enum Field {
 }
 
 impl Field {
-    fn of(name: &str) -> Self {
+    fn of(name: &[u8]) -> Self {
         match name {
-            "iss" => Self::Iss,
-            "sub" => Self::Sub,
-            "azp" => Self::Azp,
-            "client_id" => Self::ClientId,
-            "aud" => Self::Aud,
-            "scope" => Self::Scope,
-            "permissions" => Self::Permissions,
-            "exp" => Self::Exp,
-            "nbf" => Self::Nbf,
-            "iat" => Self::Iat,
-            "cnf" => Self::Cnf,
-            "jti" => Self::Jti,
-            "htm" => Self::Htm,
-            "htu" => Self::Htu,
-            "ath" => Self::Ath,
-            "nonce" => Self::Nonce,
+            b"iss" => Self::Iss,
+            b"sub" => Self::Sub,
+            b"azp" => Self::Azp,
+            b"client_id" => Self::ClientId,
+            b"aud" => Self::Aud,
+            b"scope" => Self::Scope,
+            b"permissions" => Self::Permissions,
+            b"exp" => Self::Exp,
+            b"nbf" => Self::Nbf,
+            b"iat" => Self::Iat,
+            b"cnf" => Self::Cnf,
+            b"jti" => Self::Jti,
+            b"htm" => Self::Htm,
+            b"htu" => Self::Htu,
+            b"ath" => Self::Ath,
+            b"nonce" => Self::Nonce,
             _ => Self::Other,
         }
     }
@@ -498,7 +498,7 @@ impl<'de> Visitor<'de> for Top<'_> {
         let mut names = Names::new();
         let mut r = Registered::default();
         while let Some(name) = map.next_key_seed(Name)? {
-            let field = Field::of(&name);
+            let field = Field::of(name.as_bytes());
             let watched = self
                 .watched
                 .iter()
