@@ -109,12 +109,17 @@ impl<'de> Visitor<'de> for StrictValue {
 }
 
 /// Splits a compact JWS into its three segments, refusing anything but exactly two dots.
+/// (`memchr` searches a vector register's width at a time: the signature, the longest part,
+/// is searched only to make sure it holds no third dot.)
 pub(crate) fn split_compact(token: &str) -> Option<(&str, &str, &str)> {
-    let mut parts = token.splitn(4, '.');
-    let header = parts.next()?;
-    let payload = parts.next()?;
-    let signature = parts.next()?;
-    if parts.next().is_some() || header.is_empty() || payload.is_empty() {
+    let (header, rest) = token.split_at_checked(memchr::memchr(b'.', token.as_bytes())?)?;
+    let rest = rest.get(1..)?;
+    let (payload, rest) = rest.split_at_checked(memchr::memchr(b'.', rest.as_bytes())?)?;
+    let signature = rest.get(1..)?;
+    if header.is_empty()
+        || payload.is_empty()
+        || memchr::memchr(b'.', signature.as_bytes()).is_some()
+    {
         return None;
     }
     Some((header, payload, signature))
@@ -242,5 +247,24 @@ mod tests {
         assert!(split_compact("a.b.c.d").is_none());
         assert!(split_compact(".b.c").is_none());
         assert!(split_compact("a..c").is_none());
+        assert!(split_compact("..").is_none());
+        assert!(split_compact("").is_none());
+        assert!(split_compact("abc").is_none());
+        assert_eq!(split_compact("é.ü.ß"), Some(("é", "ü", "ß")));
+    }
+
+    proptest::proptest! {
+        /// The same parts as splitting on every dot, for any text.
+        #[test]
+        fn compact_split_is_a_split_on_exactly_two_dots(
+            token in "[a.é]{0,80}"
+        ) {
+            let parts: Vec<&str> = token.split('.').collect();
+            let expected = match parts[..] {
+                [h, p, s] if !h.is_empty() && !p.is_empty() => Some((h, p, s)),
+                _ => None,
+            };
+            proptest::prop_assert_eq!(split_compact(&token), expected);
+        }
     }
 }
