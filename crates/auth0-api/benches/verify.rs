@@ -16,9 +16,20 @@
 //!   ES256 key and a new proof every iteration (both signatures checked).
 //! - `dpop/same_token_new_proof`: one bound token (cached), a new proof every iteration.
 //! - `parts/*`: `htu` normalization, JWK thumbprint, challenge building.
+//!
+//! Last, `paired/*` lines (printed, not criterion figures): each ratio above measured again
+//! with the raw floor and ours timed in alternation, pass after pass over the same tokens,
+//! so that a machine whose speed drifts within seconds moves both alike. Criterion times
+//! one benchmark after the other, a minute apart; on a shared machine their ratio moves by
+//! more than the differences it is meant to show.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};
+
+/// Rounds of the paired measurement (after one discarded warm-up round), and tokens per
+/// pass.
+const PAIRED_ROUNDS: usize = 21;
+const PAIRED_PASS: usize = 2_000;
 
 use auth0_api::{Auth0, ErrorKind};
 use auth0_api_testing::{Algorithm, DpopKey, TestIssuer};
@@ -87,6 +98,52 @@ fn dpop_headers(token: &str, proof: &str) -> HeaderMap {
     h
 }
 
+/// Times one pass of raw checks over `raw`: one signature (or two, for DPoP) per item.
+fn raw_pass<T>(raw: &[T], mut check: impl FnMut(&T)) -> Duration {
+    let start = Instant::now();
+    for item in raw {
+        check(std::hint::black_box(item));
+    }
+    start.elapsed()
+}
+
+/// Ours over the raw floor, the two timed in alternation (`PAIRED_ROUNDS` rounds of one
+/// pass each, after a warm-up round): prints the median ratio, its range, and the per-item
+/// medians.
+#[allow(clippy::print_stdout)]
+fn paired(
+    name: &str,
+    items: usize,
+    mut raw: impl FnMut() -> Duration,
+    mut ours: impl FnMut() -> Duration,
+) {
+    let per_item = |d: Duration| d.as_secs_f64() * 1e6 / items as f64;
+    let (mut ratios, mut raws, mut ourss) = (Vec::new(), Vec::new(), Vec::new());
+    raw();
+    ours();
+    for _ in 0..PAIRED_ROUNDS {
+        let r = per_item(raw());
+        let o = per_item(ours());
+        ratios.push(o / r);
+        raws.push(r);
+        ourss.push(o);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (lo, hi) = (
+        ratios.iter().copied().fold(f64::INFINITY, f64::min),
+        ratios.iter().copied().fold(0.0, f64::max),
+    );
+    println!(
+        "paired/{name}: ours / raw {:.3} (rounds {lo:.3}..{hi:.3}); raw {:.2} µs, ours {:.2} µs",
+        median(&mut ratios),
+        median(&mut raws),
+        median(&mut ourss),
+    );
+}
+
 struct Bench {
     rt: tokio::runtime::Runtime,
     issuer: TestIssuer,
@@ -148,6 +205,8 @@ fn bench(c: &mut Criterion) {
     ];
     let mut group = c.benchmark_group("hot_path");
     let mut rs256_kid = String::new();
+    // Per algorithm, for the paired measurement: its name, key, raw parts, requests, warm-up.
+    let mut for_paired = Vec::new();
     for (alg, name) in algs {
         let kid = b.issuer.add_key(alg);
         if alg == Algorithm::RS256 {
@@ -194,6 +253,7 @@ fn bench(c: &mut Criterion) {
                 .to_async(&b.rt)
                 .iter(|| async { auth0.verify_request(&Method::GET, URL, one).await.unwrap() })
         });
+        for_paired.push((name, key, raw, pool, warm));
     }
 
     // DPoP: RS256 access tokens bound to an ES256 key, one ES256 proof per request.
@@ -230,6 +290,7 @@ fn bench(c: &mut Criterion) {
             (raw_parts(token), raw_parts(h["dpop"].to_str().unwrap()))
         })
         .collect();
+    let (dpop_pool, dpop_raw, dpop_warm) = (&pool, &raw, &warm);
     let mut i = 0;
     group.bench_function("raw_aws_lc/RS256+ES256", |bench| {
         bench.iter(|| {
@@ -301,6 +362,32 @@ fn bench(c: &mut Criterion) {
         bench.iter(|| auth0_api::bench_internals::jwk_thumbprint(std::hint::black_box(&jwk)))
     });
     group.finish();
+
+    for (name, key, raw, pool, warm) in &for_paired {
+        let n = PAIRED_PASS.min(pool.len());
+        paired(
+            &format!("bearer/{name}/new_token"),
+            n,
+            || {
+                raw_pass(&raw[..n], |(input, sig)| {
+                    key.verify_sig(input, sig).unwrap()
+                })
+            },
+            || b.timed(&pool[..n], warm, 0, n as u64),
+        );
+    }
+    let n = PAIRED_PASS.min(dpop_pool.len());
+    paired(
+        "dpop/new_token_new_proof",
+        n,
+        || {
+            raw_pass(&dpop_raw[..n], |((ti, ts), (pi, ps))| {
+                rs_key.verify_sig(ti, ts).unwrap();
+                es_key.verify_sig(pi, ps).unwrap();
+            })
+        },
+        || b.timed(&dpop_pool[..n], dpop_warm, 0, n as u64),
+    );
 }
 
 criterion_group!(benches, bench);

@@ -8,6 +8,11 @@
 //! - `axum/new_token`: the `Claims` extractor (as in the quickstart), a new token each
 //!   time (a fresh verifier per pass over the pool, built outside the timed region).
 //! - `axum/cache_hit`: one token repeated.
+//!
+//! Last, a `paired` line (printed, not a criterion figure): the new-token ratio measured
+//! again with the raw check, the bare route and the protected route timed in alternation,
+//! pass after pass over the same tokens, so that a machine whose speed drifts within
+//! seconds moves all three alike (criterion times them a minute apart).
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};
@@ -27,6 +32,10 @@ use serde_json::{Value, json};
 use tower::ServiceExt as _;
 
 const POOL: usize = 8_000;
+/// Rounds of the paired measurement (after one discarded warm-up round), and requests per
+/// pass.
+const PAIRED_ROUNDS: usize = 21;
+const PAIRED_PASS: usize = 2_000;
 
 async fn protected(claims: Claims) -> Json<Value> {
     Json(json!({ "message": format!("Hello, {}", claims.sub().unwrap_or("?")) }))
@@ -149,6 +158,55 @@ fn bench(c: &mut Criterion) {
         })
     });
     group.finish();
+
+    // Paired: raw, bare and protected passes in turn; the ratio of each round, its median.
+    let n = PAIRED_PASS;
+    let micros = |d: Duration| d.as_secs_f64() * 1e6 / n as f64;
+    let pass = |f: &mut dyn FnMut()| {
+        let start = Instant::now();
+        f();
+        micros(start.elapsed())
+    };
+    let mut rounds = Vec::new();
+    for round in 0..=PAIRED_ROUNDS {
+        let raw_us = pass(&mut || {
+            for (input, sig) in &raw[..n] {
+                key.verify_sig(std::hint::black_box(input), sig).unwrap();
+            }
+        });
+        let bare_us = pass(&mut || {
+            rt.block_on(async {
+                for _ in 0..n {
+                    let r = bare_router.clone().oneshot(request(None)).await.unwrap();
+                    assert_eq!(r.status(), StatusCode::OK);
+                }
+            });
+        });
+        let app = router();
+        let ours_us = pass(&mut || {
+            rt.block_on(async {
+                for v in &auth[..n] {
+                    let r = app.clone().oneshot(request(Some(v))).await.unwrap();
+                    assert_eq!(r.status(), StatusCode::OK);
+                }
+            });
+        });
+        // Round 0 warms up.
+        if round > 0 {
+            rounds.push((ours_us / (raw_us + bare_us), raw_us, bare_us, ours_us));
+        }
+    }
+    rounds.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (ratio, raw_us, bare_us, ours_us) = rounds[rounds.len() / 2];
+    #[allow(clippy::print_stdout)]
+    {
+        println!(
+            "paired/axum/new_token: ours / (raw + bare) {ratio:.3} (rounds {:.3}..{:.3}); \
+             in the median round raw {raw_us:.2} µs, bare {bare_us:.2} µs, ours {ours_us:.2} µs",
+            rounds[0].0,
+            rounds[rounds.len() - 1].0,
+        );
+    }
 }
 
 criterion_group!(benches, bench);
