@@ -23,8 +23,13 @@ if ! command -v valgrind >/dev/null; then
 fi
 
 bin=$(cargo bench -q -p auth0-api --bench instructions --no-run --message-format=json \
-  | jq -r 'select(.reason == "compiler-artifact" and .target.name == "instructions" and .executable != null) | .executable' \
-  | tail -n 1)
+  | python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "instructions" and m.get("executable"):
+        print(m["executable"])
+' | tail -n 1)
 if [[ -z "$bin" || ! -x "$bin" ]]; then
   echo "instructions.sh: could not build the instructions bench" >&2
   exit 1
