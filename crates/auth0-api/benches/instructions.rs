@@ -15,13 +15,12 @@ use std::time::Instant;
 
 use auth0_api::Auth0;
 use auth0_api_testing::{Algorithm, TestIssuer};
-use aws_lc_rs::signature::{self, ParsedPublicKey};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use http::header::AUTHORIZATION;
-use http::{HeaderMap, HeaderValue, Method};
+use aws_lc_rs::signature::ParsedPublicKey;
+use http::{HeaderMap, Method};
 
-const URL: &str = "https://api.example.com/data";
+mod support;
+use support::{URL, bearer, new_token, raw_key, raw_parts};
+
 /// Tokens per loop: enough to make the per-token figure exact to the instruction.
 const N: usize = 300;
 
@@ -51,47 +50,11 @@ fn main() {
         .unwrap();
     let issuer = rt.block_on(TestIssuer::start());
     let kid = issuer.add_key(Algorithm::RS256);
-    // The shape of the criterion bench's tokens.
-    let mint = |i: usize| {
-        issuer
-            .token()
-            .key(&kid)
-            .sub(format!("user-{i}"))
-            .scope("read:data write:data")
-            .claim("org_id", "org_123")
-            .claim("jti", format!("t{i}"))
-            .sign()
-    };
+    let mint = |i: usize| new_token(&issuer, &kid, i);
     let tokens: Vec<String> = (0..N).map(mint).collect();
-    let requests: Vec<HeaderMap> = tokens
-        .iter()
-        .map(|t| {
-            let mut h = HeaderMap::new();
-            h.insert(
-                AUTHORIZATION,
-                HeaderValue::from_str(&format!("Bearer {t}")).unwrap(),
-            );
-            h
-        })
-        .collect();
-    let raw: Vec<(Vec<u8>, Vec<u8>)> = tokens
-        .iter()
-        .map(|t| {
-            let (input, sig) = t.rsplit_once('.').unwrap();
-            (
-                input.as_bytes().to_vec(),
-                URL_SAFE_NO_PAD.decode(sig).unwrap(),
-            )
-        })
-        .collect();
-    let jwk = issuer.public_jwk(&kid).unwrap();
-    let b64 = |name: &str| URL_SAFE_NO_PAD.decode(jwk[name].as_str().unwrap()).unwrap();
-    let key = signature::RsaPublicKeyComponents {
-        n: b64("n"),
-        e: b64("e"),
-    }
-    .to_parsed_public_key(&signature::RSA_PKCS1_2048_8192_SHA256)
-    .unwrap();
+    let requests: Vec<HeaderMap> = tokens.iter().map(|t| bearer(t)).collect();
+    let raw: Vec<(Vec<u8>, Vec<u8>)> = tokens.iter().map(|t| raw_parts(t)).collect();
+    let key = raw_key(&issuer.public_jwk(&kid).unwrap(), Algorithm::RS256);
 
     // A verifier with its keys fetched and its first-request paths warmed by another token.
     let auth0 = Auth0::builder()

@@ -35,60 +35,14 @@ const PAIRED_SLICE: usize = 50;
 
 use auth0_api::{Auth0, ErrorKind};
 use auth0_api_testing::{Algorithm, DpopKey, TestIssuer};
-use aws_lc_rs::signature::{self, ParsedPublicKey, UnparsedPublicKey};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use criterion::{Criterion, criterion_group, criterion_main};
 use http::header::AUTHORIZATION;
 use http::{HeaderMap, HeaderValue, Method};
 
-const URL: &str = "https://api.example.com/data";
+mod support;
+use support::{URL, bearer, new_token, raw_key, raw_parts};
 /// Tokens per pool: more than the iterations of one timed chunk, fewer than the cache holds.
 const POOL: usize = 8_000;
-
-fn b64(v: &serde_json::Value, name: &str) -> Vec<u8> {
-    URL_SAFE_NO_PAD.decode(v[name].as_str().unwrap()).unwrap()
-}
-
-fn raw_key(jwk: &serde_json::Value, alg: Algorithm) -> ParsedPublicKey {
-    match alg {
-        Algorithm::RS256 => signature::RsaPublicKeyComponents {
-            n: b64(jwk, "n"),
-            e: b64(jwk, "e"),
-        }
-        .to_parsed_public_key(&signature::RSA_PKCS1_2048_8192_SHA256)
-        .unwrap(),
-        Algorithm::ES256 => {
-            let mut point = vec![4u8];
-            point.extend(b64(jwk, "x"));
-            point.extend(b64(jwk, "y"));
-            UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point)
-                .parse()
-                .unwrap()
-        }
-        _ => UnparsedPublicKey::new(&signature::ED25519, b64(jwk, "x"))
-            .parse()
-            .unwrap(),
-    }
-}
-
-/// The signing input and signature of a compact JWS.
-fn raw_parts(jws: &str) -> (Vec<u8>, Vec<u8>) {
-    let (input, sig) = jws.rsplit_once('.').unwrap();
-    (
-        input.as_bytes().to_vec(),
-        URL_SAFE_NO_PAD.decode(sig).unwrap(),
-    )
-}
-
-fn bearer(token: &str) -> HeaderMap {
-    let mut h = HeaderMap::new();
-    h.insert(
-        AUTHORIZATION,
-        HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
-    );
-    h
-}
 
 fn dpop_headers(token: &str, proof: &str) -> HeaderMap {
     let mut h = HeaderMap::new();
@@ -214,16 +168,7 @@ fn bench(c: &mut Criterion) {
         if alg == Algorithm::RS256 {
             rs256_kid.clone_from(&kid);
         }
-        let mint = |i: usize| {
-            b.issuer
-                .token()
-                .key(&kid)
-                .sub(format!("user-{i}"))
-                .scope("read:data write:data")
-                .claim("org_id", "org_123")
-                .claim("jti", format!("t{i}"))
-                .sign()
-        };
+        let mint = |i: usize| new_token(&b.issuer, &kid, i);
         let tokens: Vec<String> = (0..POOL).map(mint).collect();
         let warm = mint(POOL + 1);
         let pool: Vec<HeaderMap> = tokens.iter().map(|t| bearer(t)).collect();
