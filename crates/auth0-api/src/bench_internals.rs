@@ -24,7 +24,7 @@ pub fn jwk_thumbprint(jwk: &Value) -> Option<String> {
 /// registered claims recorded, custom claims left as text. `None` when it is not a strict
 /// JSON object.
 pub fn read_payload(json: &[u8]) -> Option<usize> {
-    crate::payload::parse(json.to_vec(), &[]).map(|p| p.text.len())
+    crate::payload::parse(json.to_vec(), &crate::payload::Watched::NONE).map(|p| p.text.len())
 }
 
 /// Parses the same payload into a `serde_json` map with the strict parser (what the

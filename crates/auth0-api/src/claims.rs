@@ -166,7 +166,7 @@ impl Claims {
     #[cfg(test)]
     pub(crate) fn from_map(map: Map<String, Value>, verifier: VerifierId) -> Result<Self, Error> {
         let text = serde_json::to_vec(&Value::Object(map)).unwrap_or_default();
-        let payload = crate::payload::parse(text, &[])
+        let payload = crate::payload::parse(text, &crate::payload::Watched::NONE)
             .ok_or_else(|| Error::new(ErrorKind::MalformedToken))?;
         Self::from_payload(payload, verifier)
     }

@@ -193,7 +193,7 @@ pub fn jws(data: &[u8]) {
 /// payload reader to the strict map parser (both accept or refuse alike), and its fast
 /// reader of the common case to its full one (the same claims whenever the fast one decides).
 pub fn jwk(data: &[u8]) {
-    let one_pass = crate::payload::parse(data.to_vec(), &[]);
+    let one_pass = crate::payload::parse(data.to_vec(), &crate::payload::Watched::NONE);
     let map = crate::jose::parse_object(data);
     assert_eq!(
         one_pass.is_some(),

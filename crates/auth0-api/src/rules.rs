@@ -7,7 +7,7 @@ use crate::claims::{Claims, VerifierId};
 use crate::config::{ConfigError, ConfigErrorKind};
 use crate::error::{Error, ErrorKind};
 use crate::issuer::Audience;
-use crate::payload::{MAX_WATCHED, Payload};
+use crate::payload::{MAX_WATCHED, Payload, Watched};
 use crate::time::UnixTime;
 
 /// Claims every access token must carry.
@@ -63,6 +63,7 @@ impl RuleOptions {
         }
         Ok(TokenRules {
             audiences,
+            watched: Watched::new(&required_claims),
             required_claims,
             leeway_secs: self.leeway.as_secs(),
         })
@@ -74,6 +75,8 @@ impl RuleOptions {
 pub(crate) struct TokenRules {
     audiences: Vec<Audience>,
     required_claims: Vec<Box<str>>,
+    /// The required claims, as the payload read looks for them.
+    watched: Watched,
     leeway_secs: u64,
 }
 
@@ -91,8 +94,8 @@ impl TokenRules {
 
     /// The names whose presence [`payload::parse`](crate::payload::parse) reports: the
     /// required claims, in order.
-    pub(crate) fn watched(&self) -> &[Box<str>] {
-        &self.required_claims
+    pub(crate) fn watched(&self) -> &Watched {
+        &self.watched
     }
 
     /// Required claims, `iss` equal to `issuer` (discovery's canonical value), `aud`, then

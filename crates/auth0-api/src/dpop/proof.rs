@@ -84,7 +84,7 @@ impl DpopVerifier {
             proof,
             |h| self.headers.get_or_parse(h, |t| parse_header(t, algs)),
             // The one-pass reader: the strict grammar of `parse_object`, no map built.
-            |b| crate::payload::parse(b, &[]),
+            |b| crate::payload::parse(b, &crate::payload::Watched::NONE),
         )
         .map_err(|e| match e {
             HeaderError::Jws(e) => jws_error(e),

@@ -6,7 +6,7 @@
 //! ever accepts text the full reader accepts, with the same registered claims; a property
 //! test and the `jwk` fuzz target hold it to that.
 
-use super::{Date, Field, MAX_WATCHED, Registered, Strings, Text};
+use super::{Date, Field, Registered, Strings, Text, Watched};
 
 /// Deeper nesting is left to the full reader (an access token's is at most 3 or 4 deep,
 /// e.g. `resource_access.<client>.roles[]`).
@@ -19,7 +19,7 @@ const MAX_DIGITS: usize = 18;
 
 /// Reads `text` (one JSON object) when it is in the common subset; `None` otherwise (not
 /// necessarily invalid: the full reader decides).
-pub(super) fn read(text: &str, watched: &[Box<str>]) -> Option<Registered> {
+pub(super) fn read(text: &str, watched: &Watched) -> Option<Registered> {
     let mut s = Scanner {
         b: text.as_bytes(),
         i: 0,
@@ -159,7 +159,7 @@ impl<'a> Scanner<'a> {
             b'"' => self.string().map(|(t, _)| Seen::Str(t)),
             b'{' if depth < MAX_DEPTH => {
                 let mut jkt = None;
-                self.object(|s, name| {
+                self.object(|s, _, name| {
                     let wanted = keep.jkt && name == b"jkt";
                     if let Seen::Str(t) = s.value(SKIP, depth + 1)? {
                         if wanted {
@@ -205,8 +205,12 @@ impl<'a> Scanner<'a> {
     }
 
     /// An object (at `{`): `member` reads each member's value (the scanner just past the
-    /// `:`), given its name. A repeated name is left to the full reader, which refuses it.
-    fn object(&mut self, mut member: impl FnMut(&mut Self, &'a [u8]) -> Option<()>) -> Option<()> {
+    /// `:`), given its name's [`tag`](super::tag) and its name. A repeated name is left to
+    /// the full reader, which refuses it.
+    fn object(
+        &mut self,
+        mut member: impl FnMut(&mut Self, u64, &'a [u8]) -> Option<()>,
+    ) -> Option<()> {
         self.i += 1;
         let mut names: [(u64, &'a [u8]); MAX_MEMBERS] = [(0, &[]); MAX_MEMBERS];
         let mut count = 0;
@@ -225,7 +229,7 @@ impl<'a> Scanner<'a> {
             names[count] = (tag, text);
             count += 1;
             self.expect(b':')?;
-            member(self, text)?;
+            member(self, tag, text)?;
             self.ws();
             match self.peek()? {
                 b',' => self.i += 1,
@@ -239,18 +243,15 @@ impl<'a> Scanner<'a> {
     }
 
     /// The top-level object, its registered claims recorded as the full reader records them.
-    fn top(&mut self, watched: &[Box<str>]) -> Option<Registered> {
+    fn top(&mut self, watched: &Watched) -> Option<Registered> {
         if self.peek()? != b'{' {
             return None;
         }
         let mut r = Registered::default();
         // (The text is UTF-8 already: names are compared as bytes.)
-        self.object(|s, name| {
-            let field = Field::of(name);
-            let watched = watched
-                .iter()
-                .take(MAX_WATCHED)
-                .position(|w| w.as_bytes() == name);
+        self.object(|s, tag, name| {
+            let field = Field::of(tag, name);
+            let watched = watched.position(tag, name);
             let keep = Keep {
                 strings: matches!(field, Field::Aud | Field::Scope | Field::Permissions),
                 jkt: field == Field::Cnf,

@@ -130,7 +130,7 @@ pub(crate) const MAX_WATCHED: usize = 64;
 /// Reads a payload (the decoded bytes of a JWS payload segment). `watched` names top-level
 /// members whose presence (not `null`) is reported in [`Registered::present`], by index
 /// (the first [`MAX_WATCHED`] only). `None` when the bytes are not one strict JSON object.
-pub(crate) fn parse(bytes: Vec<u8>, watched: &[Box<str>]) -> Option<Payload> {
+pub(crate) fn parse(bytes: Vec<u8>, watched: &Watched) -> Option<Payload> {
     // Kept as decoded (no shrink to fit: that would copy it).
     let text = String::from_utf8(bytes).ok()?;
     let registered = fast::read(&text, watched).or_else(|| full(&text, watched))?;
@@ -138,7 +138,7 @@ pub(crate) fn parse(bytes: Vec<u8>, watched: &[Box<str>]) -> Option<Payload> {
 }
 
 /// The serde reader, for any payload: decides what [`fast::read`] leaves open.
-fn full(text: &str, watched: &[Box<str>]) -> Option<Registered> {
+fn full(text: &str, watched: &Watched) -> Option<Registered> {
     let mut de = serde_json::Deserializer::from_str(text);
     let registered = de
         .deserialize_any(Top {
@@ -157,7 +157,7 @@ pub(crate) fn fast_agrees(bytes: &[u8]) -> bool {
     let Ok(text) = std::str::from_utf8(bytes) else {
         return true;
     };
-    let watched: [Box<str>; 2] = ["iss".into(), "x".into()];
+    let watched = Watched::new(["iss", "x"]);
     fast::read(text, &watched).is_none_or(|r| full(text, &watched) == Some(r))
 }
 
@@ -184,26 +184,78 @@ enum Field {
 }
 
 impl Field {
-    fn of(name: &[u8]) -> Self {
-        match name {
-            b"iss" => Self::Iss,
-            b"sub" => Self::Sub,
-            b"azp" => Self::Azp,
-            b"client_id" => Self::ClientId,
-            b"aud" => Self::Aud,
-            b"scope" => Self::Scope,
-            b"permissions" => Self::Permissions,
-            b"exp" => Self::Exp,
-            b"nbf" => Self::Nbf,
-            b"iat" => Self::Iat,
-            b"cnf" => Self::Cnf,
-            b"jti" => Self::Jti,
-            b"htm" => Self::Htm,
-            b"htu" => Self::Htu,
-            b"ath" => Self::Ath,
-            b"nonce" => Self::Nonce,
+    /// The claim named `name`, whose [`tag`] is `tag`. A name of up to seven bytes is told
+    /// by its tag alone (one comparison of words, no byte comparison per candidate).
+    fn of(tag: u64, name: &[u8]) -> Self {
+        const ISS: u64 = self::tag(b"iss");
+        const SUB: u64 = self::tag(b"sub");
+        const AZP: u64 = self::tag(b"azp");
+        const AUD: u64 = self::tag(b"aud");
+        const SCOPE: u64 = self::tag(b"scope");
+        const EXP: u64 = self::tag(b"exp");
+        const NBF: u64 = self::tag(b"nbf");
+        const IAT: u64 = self::tag(b"iat");
+        const CNF: u64 = self::tag(b"cnf");
+        const JTI: u64 = self::tag(b"jti");
+        const HTM: u64 = self::tag(b"htm");
+        const HTU: u64 = self::tag(b"htu");
+        const ATH: u64 = self::tag(b"ath");
+        const NONCE: u64 = self::tag(b"nonce");
+        if name.len() > TAGGED {
+            return match name {
+                b"client_id" => Self::ClientId,
+                b"permissions" => Self::Permissions,
+                _ => Self::Other,
+            };
+        }
+        match tag {
+            ISS => Self::Iss,
+            SUB => Self::Sub,
+            AZP => Self::Azp,
+            AUD => Self::Aud,
+            SCOPE => Self::Scope,
+            EXP => Self::Exp,
+            NBF => Self::Nbf,
+            IAT => Self::Iat,
+            CNF => Self::Cnf,
+            JTI => Self::Jti,
+            HTM => Self::Htm,
+            HTU => Self::Htu,
+            ATH => Self::Ath,
+            NONCE => Self::Nonce,
             _ => Self::Other,
         }
+    }
+}
+
+/// The top-level member names whose presence [`parse`] reports, by index (the required
+/// claims, in order; the first [`MAX_WATCHED`] only), each with its [`tag`].
+#[derive(Debug)]
+pub(crate) struct Watched {
+    names: Vec<(u64, Box<str>)>,
+}
+
+impl Watched {
+    /// No name watched.
+    pub(crate) const NONE: Self = Self { names: Vec::new() };
+
+    /// Watches `names`, in order (beyond [`MAX_WATCHED`], none).
+    pub(crate) fn new<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> Self {
+        Self {
+            names: names
+                .into_iter()
+                .take(MAX_WATCHED)
+                .map(|n| (tag(n.as_ref().as_bytes()), n.as_ref().into()))
+                .collect(),
+        }
+    }
+
+    /// The index of the member name `name` (whose [`tag`] is `tag`), if watched. Names of
+    /// up to seven bytes are told apart by their tags and lengths alone.
+    fn position(&self, tag: u64, name: &[u8]) -> Option<usize> {
+        self.names.iter().position(|(t, n)| {
+            *t == tag && n.len() == name.len() && (name.len() <= TAGGED || n.as_bytes() == name)
+        })
     }
 }
 
@@ -248,17 +300,23 @@ impl<'de> Names<'de> {
     }
 }
 
-/// The length and first bytes of a member name in one word: equal names have equal tags.
-/// (Built in a register: copying the bytes to memory and loading them as one word stalls.)
-fn tag(name: &[u8]) -> u64 {
+/// Names of up to this many bytes are held whole by their [`tag`].
+const TAGGED: usize = 7;
+
+/// The length and first bytes of a member name in one word: equal names have equal tags,
+/// and two names of the same length of up to [`TAGGED`] bytes are equal when their tags
+/// are. (Built in a register: copying the bytes to memory and loading them as one word
+/// stalls.)
+const fn tag(name: &[u8]) -> u64 {
     // The first seven bytes, then the length's low byte in the eighth: together they tell
     // most names apart.
-    let first = name
-        .iter()
-        .take(7)
-        .enumerate()
-        .fold(0u64, |v, (i, b)| v | u64::from(*b) << (8 * i));
-    first | u64::from(name.len().to_le_bytes()[0]) << 56
+    let mut v = 0u64;
+    let mut i = 0;
+    while i < name.len() && i < TAGGED {
+        v |= (name[i] as u64) << (8 * i);
+        i += 1;
+    }
+    v | ((name.len() & 0xff) as u64) << 56
 }
 
 /// A member name, borrowed from the text when it has no escapes.
@@ -462,7 +520,7 @@ impl<'de> Visitor<'de> for Value {
 /// The top-level object.
 struct Top<'a> {
     base: &'a str,
-    watched: &'a [Box<str>],
+    watched: &'a Watched,
 }
 
 impl Top<'_> {
@@ -498,12 +556,9 @@ impl<'de> Visitor<'de> for Top<'_> {
         let mut names = Names::new();
         let mut r = Registered::default();
         while let Some(name) = map.next_key_seed(Name)? {
-            let field = Field::of(name.as_bytes());
-            let watched = self
-                .watched
-                .iter()
-                .take(MAX_WATCHED)
-                .position(|w| **w == *name);
+            let tag = tag(name.as_bytes());
+            let field = Field::of(tag, name.as_bytes());
+            let watched = self.watched.position(tag, name.as_bytes());
             if !names.insert(name) {
                 return Err(de::Error::custom("duplicate member"));
             }
@@ -557,12 +612,12 @@ mod tests {
     use proptest::prelude::*;
 
     fn read(json: &str) -> Option<Payload> {
-        parse(json.as_bytes().to_vec(), &[])
+        parse(json.as_bytes().to_vec(), &Watched::NONE)
     }
 
     #[test]
     fn registered_claims_are_read_in_one_pass() {
-        let watched: Vec<Box<str>> = vec!["iss".into(), "tenant".into(), "gone".into()];
+        let watched = Watched::new(["iss", "tenant", "gone"]);
         let p = parse(
             br#"{"iss":"https://i/","sub":"a\"b","aud":["x",1,"y"],"exp":10.9,"nbf":-1,
                 "iat":null,"scope":"r w","permissions":"p","cnf":{"jkt":"t","x":[{}]},
@@ -613,7 +668,98 @@ mod tests {
             assert!(read(bad).is_none(), "{bad}");
             assert!(parse_object(bad.as_bytes()).is_none(), "{bad}");
         }
-        assert!(parse(vec![b'{', b'"', 0xff, b'"', b':', b'1', b'}'], &[]).is_none());
+        assert!(
+            parse(
+                vec![b'{', b'"', 0xff, b'"', b':', b'1', b'}'],
+                &Watched::NONE
+            )
+            .is_none()
+        );
+    }
+
+    /// The claim names as compared byte by byte (what `Field::of` tells by tags).
+    const FIELDS: [(&str, Field); 16] = [
+        ("iss", Field::Iss),
+        ("sub", Field::Sub),
+        ("azp", Field::Azp),
+        ("client_id", Field::ClientId),
+        ("aud", Field::Aud),
+        ("scope", Field::Scope),
+        ("permissions", Field::Permissions),
+        ("exp", Field::Exp),
+        ("nbf", Field::Nbf),
+        ("iat", Field::Iat),
+        ("cnf", Field::Cnf),
+        ("jti", Field::Jti),
+        ("htm", Field::Htm),
+        ("htu", Field::Htu),
+        ("ath", Field::Ath),
+        ("nonce", Field::Nonce),
+    ];
+
+    fn field_by_bytes(name: &[u8]) -> Field {
+        FIELDS
+            .iter()
+            .find(|(n, _)| n.as_bytes() == name)
+            .map_or(Field::Other, |(_, f)| *f)
+    }
+
+    /// Names next to each claim name: every one-byte change, a byte more or less, and the
+    /// same first bytes with a length 256 bytes longer (the same low byte of the length,
+    /// so the same tag), padded with NULs as an escaped name could be.
+    fn near_names() -> Vec<Vec<u8>> {
+        let mut names = vec![Vec::new(), b"jkt".to_vec(), b"org_id".to_vec()];
+        for (n, _) in FIELDS {
+            let n = n.as_bytes();
+            names.push(n.to_vec());
+            names.push(n[..n.len() - 1].to_vec());
+            names.push([n, b"x"].concat());
+            let mut long = n.to_vec();
+            long.resize(n.len() + 256, 0);
+            names.push(long);
+            for i in 0..n.len() {
+                for b in 0..=255u8 {
+                    let mut m = n.to_vec();
+                    m[i] = b;
+                    names.push(m);
+                }
+            }
+        }
+        names
+    }
+
+    #[test]
+    fn claims_are_told_by_tag_exactly_as_by_bytes() {
+        for name in near_names() {
+            assert!(
+                Field::of(tag(&name), &name) == field_by_bytes(&name),
+                "{name:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn watched_names_are_found_by_tag_exactly_as_by_bytes() {
+        // First, names whose tags are those of `iss` and `aud` but for the length's low
+        // byte, or equal to them (256 bytes longer).
+        let mut list: Vec<String> = [("iss", 8), ("aud", 259)]
+            .iter()
+            .map(|(name, len)| {
+                let mut long = name.as_bytes().to_vec();
+                long.resize(*len, 0);
+                String::from_utf8(long).unwrap()
+            })
+            .collect();
+        list.extend(FIELDS.iter().map(|(n, _)| (*n).to_owned()));
+        list.extend(["org_id".into(), "abcdefgX".into()]);
+        let watched = Watched::new(&list);
+        let mut names = near_names();
+        names.extend([b"abcdefgY".to_vec(), b"abcdefgX".to_vec()]);
+        names.extend(list.iter().map(|n| n.as_bytes().to_vec()));
+        for name in names {
+            let by_bytes = list.iter().position(|w| w.as_bytes() == name);
+            assert_eq!(watched.position(tag(&name), &name), by_bytes, "{name:?}");
+        }
     }
 
     #[test]
@@ -650,7 +796,7 @@ mod tests {
 
     #[test]
     fn the_common_payload_is_read_without_serde() {
-        let watched: Vec<Box<str>> = vec!["org_id".into(), "gone".into()];
+        let watched = Watched::new(["org_id", "gone"]);
         for json in [
             r#"{"iss":"https://tenant.auth0.com/","sub":"auth0|5f7c8ec7c33c6c004bbafe82","aud":["https://api.example.com","https://tenant.auth0.com/userinfo"],"iat":1764700000,"exp":1764786400,"scope":"openid read:data","azp":"CLIENT","permissions":["read:data","write:data"],"org_id":"org_123","gone":null}"#,
             "{ \"sub\" : \"é ü\" ,\n\t\"exp\":0, \"cnf\": {\"jkt\": \"abc\", \"x\": [1, true, false, null, {}]} }\r\n",
@@ -723,8 +869,8 @@ mod tests {
         .chain([(deep, true), (many, true)])
         .collect();
         for (json, valid) in cases {
-            assert!(fast::read(&json, &[]).is_none(), "{json}");
-            assert_eq!(full(&json, &[]).is_some(), valid, "{json}");
+            assert!(fast::read(&json, &Watched::NONE).is_none(), "{json}");
+            assert_eq!(full(&json, &Watched::NONE).is_some(), valid, "{json}");
             assert_eq!(read(&json).is_some(), valid, "{json}");
         }
         // Just inside the limits, the fast reader decides.
@@ -741,7 +887,7 @@ mod tests {
                 .join(",")
         );
         for json in [deep, many] {
-            assert!(fast::read(&json, &[]).is_some(), "{json}");
+            assert!(fast::read(&json, &Watched::NONE).is_some(), "{json}");
         }
     }
 
@@ -807,7 +953,7 @@ mod tests {
         /// In its subset the fast reader decides everything, exactly as the full reader.
         #[test]
         fn the_fast_reader_decides_its_subset_as_the_full_reader(json in common_json()) {
-            let watched: Vec<Box<str>> = vec!["x".into(), "iss".into()];
+            let watched = Watched::new(["x", "iss"]);
             let full = full(&json, &watched);
             let fast = fast::read(&json, &watched);
             if json.starts_with('{') {
