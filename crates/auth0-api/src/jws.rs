@@ -1,7 +1,6 @@
 //! Compact JWS (RFC 7515 §7.1) decoding: one pass over the token, strict base64url and
 //! JSON, `alg` resolved against an allowlist before any key is touched.
 
-use std::hash::{BuildHasher, RandomState};
 use std::sync::Arc;
 
 use arc_swap::ArcSwapOption;
@@ -10,6 +9,7 @@ use serde_json::{Map, Value};
 use crate::error::Error;
 use crate::jose::{b64_decode, parse_object, split_compact};
 use crate::jwk::{AlgSet, Algorithm};
+use crate::keyed::KeyedHash;
 
 /// Why a compact JWS could not be decoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -153,12 +153,12 @@ pub(crate) fn decode_compact<H, P>(
 /// once per distinct text. Only headers that passed every check are stored, and a lookup
 /// compares the whole text, so a header that differs in any byte is parsed from scratch.
 ///
-/// A fixed number of slots, each holding the last header whose text hashes to it (keyed
-/// SipHash, so a client cannot aim at another's slot): memory is bounded by the slots
+/// A fixed number of slots, each holding the last header whose text hashes to it (a
+/// [`KeyedHash`], so a client cannot aim at another's slot): memory is bounded by the slots
 /// times [`HeaderCache::MAX_TEXT`] plus the values; a miss only costs the parse it saves.
 pub(crate) struct HeaderCache<T> {
     slots: Box<[ArcSwapOption<Slot<T>>]>,
-    hasher: RandomState,
+    hasher: KeyedHash,
 }
 
 struct Slot<T> {
@@ -175,7 +175,7 @@ impl<T> HeaderCache<T> {
     pub(crate) fn new(slots: usize) -> Self {
         Self {
             slots: (0..slots.max(1)).map(|_| ArcSwapOption::empty()).collect(),
-            hasher: RandomState::new(),
+            hasher: KeyedHash::new(),
         }
     }
 
@@ -185,7 +185,7 @@ impl<T> HeaderCache<T> {
         }
         // The modulo keeps the index in range; `get` keeps it panic-free regardless.
         let slots = u64::try_from(self.slots.len()).ok()?;
-        let index = usize::try_from(self.hasher.hash_one(text) % slots).ok()?;
+        let index = usize::try_from(self.hasher.hash(text.as_bytes()) % slots).ok()?;
         self.slots.get(index)
     }
 

@@ -160,6 +160,7 @@ mod jose;
 mod jwk;
 mod jwks;
 mod jws;
+mod keyed;
 mod payload;
 mod proxy;
 mod recent;

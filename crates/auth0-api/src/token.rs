@@ -2,7 +2,6 @@
 //! the key by `kid`, the signature, then the claim rules; with the verified-token cache in
 //! front.
 
-use std::hash::{BuildHasher, RandomState};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -14,6 +13,7 @@ use crate::error::{Error, ErrorKind};
 use crate::jwk::{AlgSet, Algorithm, PublicKey};
 use crate::jwks::{KeyCache, KeySource, RequestInfo, Snapshot};
 use crate::jws::{self, HeaderCache, HeaderError, JwsError};
+use crate::keyed::KeyedHash;
 use crate::recent::Recent;
 use crate::rules::TokenRules;
 use crate::telemetry;
@@ -145,12 +145,20 @@ impl<V: Clone + Send + Sync + 'static> TokenCache<V> {
         self.0.is_some()
     }
 
-    /// Whether `token` may be cached: the doorkeeper saw it (or a token ending the same).
-    /// `false` proves it is not: a cached token's mark is always in the doorkeeper.
-    fn may_hold(&self, token: &str) -> bool {
+    /// What the doorkeeper knows `token` by, when the cache is on: worked out once per
+    /// request, for [`TokenCache::may_hold`] and then [`TokenCache::admit`].
+    fn mark(&self, token: &str) -> Option<u64> {
+        self.0.as_ref().map(|e| e.doorkeeper.mark(token.as_bytes()))
+    }
+
+    /// Whether the token whose [`TokenCache::mark`] is `mark` may be cached: the
+    /// doorkeeper saw it (or a token ending the same). `false` proves it is not: a cached
+    /// token's mark is always in the doorkeeper.
+    fn may_hold(&self, mark: Option<u64>) -> bool {
         self.0
             .as_ref()
-            .is_some_and(|e| e.doorkeeper.contains(e.doorkeeper.mark(token.as_bytes())))
+            .zip(mark)
+            .is_some_and(|(e, mark)| e.doorkeeper.contains(mark))
     }
 
     fn get(&self, key: &[u8; 32]) -> Option<V> {
@@ -181,18 +189,20 @@ impl<V: Clone + Send + Sync + 'static> TokenCache<V> {
     }
 
     /// Remembers a verified token when it passes the admission policy (seen before);
-    /// returns whether it was stored. `key` is its SHA-256 when the caller has it: on a
-    /// first sighting it is not needed. `entry` builds the value from that key.
+    /// returns whether it was stored. `mark` is its [`TokenCache::mark`] and `key` its
+    /// SHA-256 when the caller has them: on a first sighting the key is not needed.
+    /// `entry` builds the value from that key.
     fn admit(
         &self,
         token: &str,
+        mark: Option<u64>,
         key: Option<[u8; 32]>,
         entry: impl FnOnce(&[u8; 32]) -> V,
     ) -> bool {
         let Some(e) = &self.0 else {
             return false;
         };
-        let mark = e.doorkeeper.mark(token.as_bytes());
+        let mark = mark.unwrap_or_else(|| e.doorkeeper.mark(token.as_bytes()));
         match e.doorkeeper.seen_before(mark) {
             Sighting::Again => {}
             Sighting::First { cleared } => {
@@ -259,7 +269,7 @@ struct Doorkeeper {
     added: AtomicU64,
     clear_after: u64,
     /// Per-process random key of the marks.
-    keys: RandomState,
+    keys: KeyedHash,
 }
 
 impl Doorkeeper {
@@ -276,7 +286,7 @@ impl Doorkeeper {
             mask: bits - 1,
             added: AtomicU64::new(0),
             clear_after: capacity.max(1),
-            keys: RandomState::new(),
+            keys: KeyedHash::new(),
         }
     }
 
@@ -284,7 +294,7 @@ impl Doorkeeper {
     /// signature verified they are signature bytes, which differ between tokens; no
     /// hashing of the whole token.
     fn mark(&self, token: &[u8]) -> u64 {
-        self.keys.hash_one(crate::recent::tail::<16>(token))
+        self.keys.hash(&crate::recent::tail::<16>(token))
     }
 
     /// The two bit positions of `mark` (a keyed hash, so its bits are uniform).
@@ -385,15 +395,19 @@ impl TokenVerifier {
         // A token among the most recent hits is found by comparing it whole, without
         // hashing it; any other is looked up by its SHA-256.
         let recent = self.cache.recent(token);
-        let mut cache_key = None;
+        let (mut mark, mut cache_key) = (None, None);
         let hit = match &recent {
             Some(hit) => Some(Arc::clone(hit)),
-            // A token the doorkeeper never saw is not cached: no hash, no lookup.
-            None if self.cache.may_hold(token) => {
-                cache_key = self.cache.key(token);
-                cache_key.as_ref().and_then(|k| self.cache.get(k))
+            None => {
+                mark = self.cache.mark(token);
+                // A token the doorkeeper never saw is not cached: no hash, no lookup.
+                if self.cache.may_hold(mark) {
+                    cache_key = self.cache.key(token);
+                    cache_key.as_ref().and_then(|k| self.cache.get(k))
+                } else {
+                    None
+                }
             }
-            None => None,
         };
         if let Some(hit) = hit {
             if self.keys.has_resolver() {
@@ -423,15 +437,16 @@ impl TokenVerifier {
         // (the front ends' extractors, layers and handlers) that much larger to build and
         // move on every request, cache hits included. One allocation beside a signature
         // check is nothing.
-        let claims = Box::pin(self.verify_fresh(token, cache_key, request)).await?;
+        let claims = Box::pin(self.verify_fresh(token, mark, cache_key, request)).await?;
         Ok((claims, cache_key.filter(|_| want_sha256)))
     }
 
     /// The full check of a token not found in the cache, which then offers it to the cache
-    /// (`cache_key`: its SHA-256 when already computed).
+    /// (`mark`: its doorkeeper mark, `cache_key`: its SHA-256, when already computed).
     async fn verify_fresh(
         &self,
         token: &str,
+        mark: Option<u64>,
         cache_key: Option<[u8; 32]>,
         request: Option<RequestInfo<'_>>,
     ) -> Result<Claims, Error> {
@@ -485,7 +500,7 @@ impl TokenVerifier {
         let claims =
             self.rules
                 .claims(decoded.payload, &snapshot.issuer, self.clock.now(), self.id)?;
-        self.cache.admit(token, cache_key, |sha256| {
+        self.cache.admit(token, mark, cache_key, |sha256| {
             Arc::new(CachedToken {
                 claims: claims.clone(),
                 key,
@@ -518,24 +533,32 @@ mod tests {
     fn the_second_sighting_is_cached_not_the_first() {
         let cache: TokenCache<u64> = TokenCache::new(100);
         let t = tok(1);
-        assert!(!cache.may_hold(&t), "never seen: not looked up");
-        assert!(!cache.admit(&t, None, |_| 1), "first sighting");
+        assert!(!cache.may_hold(cache.mark(&t)), "never seen: not looked up");
+        assert!(!cache.admit(&t, None, None, |_| 1), "first sighting");
         assert!(cache.get(&sha256(&t)).is_none());
-        assert!(cache.may_hold(&t), "seen once: looked up");
-        assert!(cache.admit(&t, None, |_| 1), "second sighting");
+        assert!(cache.may_hold(cache.mark(&t)), "seen once: looked up");
+        assert!(cache.admit(&t, None, None, |_| 1), "second sighting");
         assert_eq!(cache.get(&sha256(&t)), Some(1));
         // A caller's key is used as given.
         let u = tok(2);
-        assert!(!cache.admit(&u, Some(sha256("other")), |_| 2));
-        assert!(cache.admit(&u, Some(sha256("other")), |_| 2));
+        assert!(!cache.admit(&u, None, Some(sha256("other")), |_| 2));
+        assert!(cache.admit(&u, None, Some(sha256("other")), |_| 2));
         assert_eq!(cache.get(&sha256("other")), Some(2));
+        // A caller's mark too: the one `may_hold` was given, as a request passes it on.
+        let v = tok(3);
+        let mark = cache.mark(&v);
+        assert!(!cache.may_hold(mark));
+        assert!(!cache.admit(&v, mark, None, |_| 3));
+        assert!(cache.may_hold(mark) && cache.may_hold(cache.mark(&v)));
+        assert!(cache.admit(&v, mark, None, |_| 3));
+        assert_eq!(cache.get(&sha256(&v)), Some(3));
         let off: TokenCache<u64> = TokenCache::new(0);
         assert!(
-            !off.admit(&t, None, |_| 1) && !off.admit(&t, None, |_| 1),
+            !off.admit(&t, None, None, |_| 1) && !off.admit(&t, None, None, |_| 1),
             "cache off"
         );
         assert!(off.key("t").is_none());
-        assert!(!off.may_hold(&t));
+        assert!(off.mark(&t).is_none() && !off.may_hold(off.mark(&t)));
         let on: TokenCache<u64> = TokenCache::new(1);
         assert_eq!(on.key("t"), Some(sha256("t")));
     }
@@ -602,15 +625,18 @@ mod tests {
     fn cached_tokens_are_still_looked_up_after_the_doorkeeper_clears() {
         let cache: TokenCache<u64> = TokenCache::new(64);
         for i in 0..10 {
-            cache.admit(&tok(i), None, |_| i);
-            assert!(cache.admit(&tok(i), None, |_| i));
+            cache.admit(&tok(i), None, None, |_| i);
+            assert!(cache.admit(&tok(i), None, None, |_| i));
         }
         // Enough first sightings of other tokens to clear the doorkeeper several times.
         for i in 1_000..1_200 {
-            cache.admit(&tok(i), None, |_| i);
+            cache.admit(&tok(i), None, None, |_| i);
         }
         for i in 0..10 {
-            assert!(cache.may_hold(&tok(i)), "token {i} is still looked up");
+            assert!(
+                cache.may_hold(cache.mark(&tok(i))),
+                "token {i} is still looked up"
+            );
             assert_eq!(cache.get(&sha256(&tok(i))), Some(i));
         }
     }
@@ -626,7 +652,7 @@ mod tests {
         for i in 0..64 {
             let t = tok(i);
             assert!(
-                (0..3).any(|_| cache.admit(&t, None, |_| i)),
+                (0..3).any(|_| cache.admit(&t, None, None, |_| i)),
                 "room left: stored"
             );
         }
@@ -639,7 +665,7 @@ mod tests {
         for i in 1_000..1_160 {
             let t = tok(i);
             for _ in 0..2 {
-                if cache.admit(&t, None, |_| i) {
+                if cache.admit(&t, None, None, |_| i) {
                     admitted += 1;
                 }
             }
@@ -653,9 +679,9 @@ mod tests {
         assert!(admitted <= 11, "{admitted}");
         // A token that keeps coming back gets in within FULL_ADMIT_EVERY more sightings.
         let hot = tok(5_000);
-        cache.admit(&hot, None, |_| 5_000);
+        cache.admit(&hot, None, None, |_| 5_000);
         let tries = (0..FULL_ADMIT_EVERY)
-            .position(|_| cache.admit(&hot, None, |_| 5_000))
+            .position(|_| cache.admit(&hot, None, None, |_| 5_000))
             .map(|p| p + 1);
         assert!(tries.is_some(), "a hot token is offered to a full cache");
     }
@@ -665,8 +691,8 @@ mod tests {
         let cache: TokenCache<u64> = TokenCache::new(64);
         for i in 0..1_000 {
             let t = tok(i);
-            cache.admit(&t, None, |_| i);
-            cache.admit(&t, None, |_| i);
+            cache.admit(&t, None, None, |_| i);
+            cache.admit(&t, None, None, |_| i);
         }
         let Some(e) = &cache.0 else {
             panic!("cache on")
@@ -763,7 +789,9 @@ mod tests {
         s[3] ^= 1;
         let flipped = format!("{head}.{}", crate::jose::b64_encode(&s));
         assert!(
-            auth0.token_cache().may_hold(&forged),
+            auth0
+                .token_cache()
+                .may_hold(auth0.token_cache().mark(&forged)),
             "the same signature: looked up by its SHA-256, and not found"
         );
         for bad in [forged, flipped] {
