@@ -5,11 +5,39 @@ use http::{HeaderMap, HeaderValue};
 
 use crate::error::{Error, ErrorKind, Scheme};
 
-/// The scheme and token of a well-formed `Authorization` header.
+/// The scheme and token of an `Authorization` header.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Credentials<'a> {
     pub(crate) scheme: Scheme,
     pub(crate) token: &'a str,
+    /// Whether the token's token68 syntax is checked; see [`lazy_credentials`].
+    syntax: Syntax<'a>,
+}
+
+/// Whether the token of [`Credentials`] was checked to be token68.
+#[derive(Debug, PartialEq, Eq)]
+enum Syntax<'a> {
+    Checked,
+    /// Not checked: the header's value and the size limit it was read with, to check it
+    /// when the request is refused.
+    Unchecked(&'a HeaderValue, usize),
+}
+
+impl Credentials<'_> {
+    /// The error a request with these credentials is refused with, when the rest of its
+    /// checks refused it with `err`: the `Authorization` header's own error if it has one
+    /// (as [`credentials`] would have reported it before any other check), else `err`.
+    pub(crate) fn refusal(&self, err: Error) -> Error {
+        match self.syntax {
+            Syntax::Unchecked(value, max_token) => general(value, max_token).err().unwrap_or(err),
+            Syntax::Checked => err,
+        }
+    }
+
+    /// Whether the token is token68: always, once verified (see [`lazy_credentials`]).
+    pub(crate) fn is_token68(&self) -> bool {
+        is_token68(self.token.as_bytes())
+    }
 }
 
 /// Whether token68 allows `b` before its `=` padding. Written with few comparisons and no
@@ -37,13 +65,15 @@ fn is_token68(s: &[u8]) -> bool {
             == 0
 }
 
-/// The common case in one pass over the bytes: `Bearer` or `DPoP`, spaces, then token68
-/// credentials within the size limit. Everything it accepts is visible ASCII, so the
-/// general path of [`credentials`] would accept it as it is; anything else (including
-/// every refusal) goes through the general path, which decides the error.
-fn well_formed(value: &[u8], max_token: usize) -> Option<Credentials<'_>> {
-    let space = value.iter().position(|&b| b == b' ')?;
-    let (name, rest) = value.split_at(space);
+/// The common case in one pass over the bytes: `Bearer` or `DPoP`, spaces, then credentials
+/// within the size limit, checked to be token68 when `check` says so (else valid UTF-8).
+/// Everything it accepts with the check is visible ASCII, so the general path of
+/// [`credentials`] would accept it as it is; anything else (including every refusal) goes
+/// through the general path, which decides the error.
+fn well_formed(value: &HeaderValue, max_token: usize, check: bool) -> Option<Credentials<'_>> {
+    let bytes = value.as_bytes();
+    let space = bytes.iter().position(|&b| b == b' ')?;
+    let (name, rest) = bytes.split_at(space);
     let scheme = if name.eq_ignore_ascii_case(b"bearer") {
         Scheme::Bearer
     } else if name.eq_ignore_ascii_case(b"dpop") {
@@ -53,16 +83,46 @@ fn well_formed(value: &[u8], max_token: usize) -> Option<Credentials<'_>> {
     };
     let start = rest.iter().position(|&b| b != b' ')?;
     let token = rest.get(start..)?;
-    if token.len() > max_token || !is_token68(token) {
+    if token.len() > max_token || (check && !is_token68(token)) {
         return None;
     }
     let token = std::str::from_utf8(token).ok()?;
-    Some(Credentials { scheme, token })
+    let syntax = if check {
+        Syntax::Checked
+    } else {
+        Syntax::Unchecked(value, max_token)
+    };
+    Some(Credentials {
+        scheme,
+        token,
+        syntax,
+    })
 }
 
 /// Reads the one `Authorization` header: its scheme (case-insensitive) and token68
 /// credentials, at most `max_token` bytes.
+#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn credentials(headers: &HeaderMap, max_token: usize) -> Result<Credentials<'_>, Error> {
+    read(headers, max_token, true)
+}
+
+/// [`credentials`] without the token68 check of the common case's token: the token check
+/// that follows does it anyway. A token that verifies is a compact JWS, whose three parts
+/// are strict base64url (checked byte by byte by their decoding, or compared whole with a
+/// token that was), joined by dots: token68 by construction. A request refused for any
+/// reason answers with [`Credentials::refusal`], which runs the check and reports the
+/// header's error when it fails, so what a refused request is answered is what
+/// [`credentials`] would have answered; only the work for an accepted token is saved
+/// (the check reads every byte of the token). Other values (another scheme, a tab,
+/// a token too large, no token) are checked in full as by [`credentials`].
+pub(crate) fn lazy_credentials(
+    headers: &HeaderMap,
+    max_token: usize,
+) -> Result<Credentials<'_>, Error> {
+    read(headers, max_token, false)
+}
+
+fn read(headers: &HeaderMap, max_token: usize, check: bool) -> Result<Credentials<'_>, Error> {
     let mut values = headers.get_all(AUTHORIZATION).iter();
     let value = values
         .next()
@@ -70,7 +130,7 @@ pub(crate) fn credentials(headers: &HeaderMap, max_token: usize) -> Result<Crede
     if values.next().is_some() {
         return Err(ErrorKind::MultipleAuthorizationHeaders.into());
     }
-    well_formed(value.as_bytes(), max_token).map_or_else(|| general(value, max_token), Ok)
+    well_formed(value, max_token, check).map_or_else(|| general(value, max_token), Ok)
 }
 
 /// Every `Authorization` value, checked step by step; decides the error of any value
@@ -96,7 +156,11 @@ fn general(value: &HeaderValue, max_token: usize) -> Result<Credentials<'_>, Err
     if !is_token68(token.as_bytes()) {
         return Err(Error::new(ErrorKind::MalformedAuthorization).with_scheme(scheme));
     }
-    Ok(Credentials { scheme, token })
+    Ok(Credentials {
+        scheme,
+        token,
+        syntax: Syntax::Checked,
+    })
 }
 
 #[cfg(test)]
@@ -129,16 +193,42 @@ mod tests {
     }
 
     /// The general path on its own, without the one-pass fast path.
-    fn general_only(value: &[u8], max_token: usize) -> Result<(Scheme, String), ErrorKind> {
-        let v = HeaderValue::from_bytes(value).map_err(|_| ErrorKind::MalformedAuthorization)?;
+    fn general_only(
+        value: &[u8],
+        max_token: usize,
+    ) -> Result<(Scheme, String), (ErrorKind, Option<Scheme>)> {
+        let v = HeaderValue::from_bytes(value)
+            .map_err(|_| (ErrorKind::MalformedAuthorization, None))?;
         general(&v, max_token)
             .map(|c| (c.scheme, c.token.to_owned()))
-            .map_err(|e| e.kind())
+            .map_err(|e| (e.kind(), e.scheme()))
+    }
+
+    /// What a request with these credentials is answered when its token verifies (`Ok`)
+    /// or when it is refused for another reason (the `Authorization` header's own error,
+    /// if it has one): a lazy reading settled.
+    pub(super) fn settled(
+        c: Result<Credentials<'_>, Error>,
+    ) -> Result<(Scheme, String), (ErrorKind, Option<Scheme>)> {
+        // Any error of the later checks: replaced when the header has its own.
+        let later = Error::new(ErrorKind::InvalidSignature);
+        match c {
+            Ok(c) => {
+                let e = c.refusal(later);
+                if e.kind() == ErrorKind::InvalidSignature {
+                    Ok((c.scheme, c.token.to_owned()))
+                } else {
+                    Err((e.kind(), e.scheme()))
+                }
+            }
+            Err(e) => Err((e.kind(), e.scheme())),
+        }
     }
 
     proptest::proptest! {
         /// Whatever the bytes, the fast path accepts only what the general path accepts,
-        /// with the same scheme and token, and `credentials` answers as the general path.
+        /// with the same scheme and token, and `credentials` answers as the general path;
+        /// a lazy reading, once settled, answers the same (scheme of the error included).
         #[test]
         fn the_fast_path_agrees_with_the_general_path(
             scheme in proptest::sample::select(
@@ -152,14 +242,22 @@ mod tests {
             value.extend(std::iter::repeat_n(b' ', spaces));
             value.extend(body);
             let want = general_only(&value, max);
-            if let Some(c) = well_formed(&value, max) {
-                proptest::prop_assert_eq!(Ok((c.scheme, c.token.to_owned())), want.clone());
-            }
             if let Ok(v) = HeaderValue::from_bytes(&value) {
+                if let Some(c) = well_formed(&v, max, true) {
+                    proptest::prop_assert_eq!(Ok((c.scheme, c.token.to_owned())), want.clone());
+                }
+                if let Some(c) = well_formed(&v, max, false) {
+                    if let Ok((scheme, token)) = &want {
+                        proptest::prop_assert_eq!((c.scheme, c.token), (*scheme, token.as_str()));
+                    }
+                }
                 let mut h = HeaderMap::new();
                 h.append(AUTHORIZATION, v);
-                let got = credentials(&h, max).map(|c| (c.scheme, c.token.to_owned())).map_err(|e| e.kind());
-                proptest::prop_assert_eq!(got, want);
+                let got = credentials(&h, max)
+                    .map(|c| (c.scheme, c.token.to_owned()))
+                    .map_err(|e| (e.kind(), e.scheme()));
+                proptest::prop_assert_eq!(&got, &want);
+                proptest::prop_assert_eq!(settled(lazy_credentials(&h, max)), want);
             }
         }
     }
@@ -171,9 +269,11 @@ mod tests {
                 h.append(AUTHORIZATION, v);
             }
         }
-        credentials(&h, 64)
+        let eager = credentials(&h, 64)
             .map(|c| (c.scheme, c.token.to_owned()))
-            .map_err(|e| e.kind())
+            .map_err(|e| (e.kind(), e.scheme()));
+        assert_eq!(settled(lazy_credentials(&h, 64)), eager, "{values:?}");
+        eager.map_err(|(kind, _)| kind)
     }
 
     #[test]
@@ -264,6 +364,11 @@ mod properties {
                 }
             }
             let count = headers.get_all(AUTHORIZATION).iter().count();
+            // Lazily read and settled: the same answer, scheme of the error included.
+            let eager = credentials(&headers, MAX)
+                .map(|c| (c.scheme, c.token.to_owned()))
+                .map_err(|e| (e.kind(), e.scheme()));
+            prop_assert_eq!(super::tests::settled(lazy_credentials(&headers, MAX)), eager);
             match credentials(&headers, MAX) {
                 Ok(c) => {
                     prop_assert_eq!(count, 1);

@@ -12,7 +12,7 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Response};
 use tracing::Instrument as _;
 
-use crate::authorization::{Credentials, credentials};
+use crate::authorization::{Credentials, lazy_credentials};
 use crate::builder::Auth0Builder;
 use crate::challenge::Challenges;
 use crate::claims::Claims;
@@ -195,8 +195,33 @@ impl Auth0 {
         headers: &HeaderMap,
         url: UrlSource<'_>,
     ) -> Result<Claims, Error> {
+        let credentials = lazy_credentials(headers, self.inner.tokens.max_token_bytes)?;
+        match self
+            .verify_credentials(method, headers, url, &credentials)
+            .await
+        {
+            Ok(claims) => {
+                // A verified token is a compact JWS: token68 (see `lazy_credentials`).
+                debug_assert!(credentials.is_token68());
+                Ok(claims)
+            }
+            // The `Authorization` header's own error comes first, as if it had been
+            // checked before anything else.
+            Err(e) => Err(credentials.refusal(e)),
+        }
+    }
+
+    /// The checks that follow the `Authorization` header's: scheme against the mode, the
+    /// URL, the proof, the token and the binding.
+    async fn verify_credentials(
+        &self,
+        method: &Method,
+        headers: &HeaderMap,
+        url: UrlSource<'_>,
+        credentials: &Credentials<'_>,
+    ) -> Result<Claims, Error> {
         let inner = &*self.inner;
-        let Credentials { scheme, token } = credentials(headers, inner.tokens.max_token_bytes)?;
+        let (scheme, token) = (credentials.scheme, credentials.token);
         let mode = inner.dpop.mode();
         match (scheme, mode) {
             (Scheme::Bearer, DpopMode::Required) | (Scheme::Dpop, DpopMode::Disabled) => {

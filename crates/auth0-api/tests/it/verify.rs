@@ -2,11 +2,12 @@
 
 use std::time::Duration;
 
-use auth0_api::{Algorithm, ErrorKind, Requirements};
+use auth0_api::{Algorithm, ErrorKind, Requirements, Scheme};
 use auth0_api_testing::TestIssuer;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use http::Method;
+use http::header::AUTHORIZATION;
+use http::{HeaderMap, HeaderValue, Method};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -402,6 +403,102 @@ async fn refuses_oversized_tokens() {
         check(&small_cap, &normal).await.err(),
         Some(ErrorKind::TokenTooLarge)
     );
+}
+
+/// What an `Authorization` value `<scheme> <token>` is refused with on its own, from the
+/// grammar (RFC 9110 field values, RFC 7235 token68): `None` when it is well formed.
+fn header_error(token: &[u8], scheme: Scheme) -> Option<(ErrorKind, Option<Scheme>)> {
+    let visible = |b: u8| b == b'\t' || (0x20..0x7f).contains(&b);
+    if !token.iter().all(|&b| visible(b)) {
+        return Some((ErrorKind::MalformedAuthorization, None));
+    }
+    let token: &[u8] = {
+        let start = token.iter().position(|&b| b != b' ').unwrap_or(token.len());
+        &token[start..]
+    };
+    let body_end = token.iter().rposition(|&b| b != b'=').map_or(0, |i| i + 1);
+    let token68 = |b: &u8| b.is_ascii_alphanumeric() || b"-._~+/".contains(b);
+    (body_end == 0 || !token[..body_end].iter().all(token68))
+        .then_some((ErrorKind::MalformedAuthorization, Some(scheme)))
+}
+
+/// Every byte a header value may hold, put at positions in each part of a valid token (a
+/// fresh one, and one cached and among the recent hits): a value outside the
+/// `Authorization` grammar is refused with the header's own error (and scheme), before
+/// anything about the token, the proof or the mode is reported, exactly as when the
+/// header is checked on its own first; any other value gets the token's error.
+#[tokio::test]
+async fn an_authorization_value_outside_the_grammar_is_refused_first_whatever_follows() {
+    use auth0_api::DpopMode;
+    use auth0_api_testing::DpopKey;
+
+    let issuer = TestIssuer::start().await;
+    let allowed = verifier(&issuer);
+    let required = builder(&issuer).dpop(DpopMode::Required).build().unwrap();
+    let key = DpopKey::generate(Algorithm::ES256);
+    let cached = issuer.token().sign();
+    for _ in 0..3 {
+        check(&allowed, &cached).await.unwrap();
+    }
+    let fresh = issuer.token().sign();
+    let bound = issuer.token().bound_to(&key).sign();
+    let url = "https://api.example.com/data";
+    for token in [&cached, &fresh, &bound] {
+        let (h, rest) = token.split_once('.').unwrap();
+        let p = rest.split_once('.').unwrap().0.len();
+        let at = [
+            0,
+            h.len() / 2,
+            h.len(),
+            h.len() + 1 + p / 2,
+            h.len() + 1 + p,
+            token.len() - 1,
+        ];
+        for pos in at {
+            for b in (0..=255u8).filter(|&b| b == b'\t' || b >= 0x20) {
+                let mut bytes = token.as_bytes().to_vec();
+                bytes[pos] = b;
+                // Bearer (with a stray proof: refused for it unless the header is bad),
+                // Bearer where DPoP is required, and DPoP with a proof of the right key.
+                let cases = [
+                    (Scheme::Bearer, &allowed, true),
+                    (Scheme::Bearer, &required, false),
+                    (Scheme::Dpop, &allowed, true),
+                ];
+                for (scheme, auth0, with_proof) in cases {
+                    let name = if scheme == Scheme::Bearer {
+                        "Bearer"
+                    } else {
+                        "DPoP"
+                    };
+                    let mut value = format!("{name} ").into_bytes();
+                    value.extend(&bytes);
+                    let Ok(value) = HeaderValue::from_bytes(&value) else {
+                        continue;
+                    };
+                    let mut headers = HeaderMap::new();
+                    headers.insert(AUTHORIZATION, value);
+                    if with_proof {
+                        let proof = key.proof("GET", url).access_token(token).sign();
+                        headers.insert("dpop", HeaderValue::from_str(&proof).unwrap());
+                    }
+                    let got = auth0
+                        .verify_request(&Method::GET, url, &headers)
+                        .await
+                        .map_err(|e| (e.kind(), e.scheme()));
+                    let case = format!("{name}, byte {b:#04x} at {pos} of {token}");
+                    match header_error(&bytes, scheme) {
+                        Some(want) => assert_eq!(got.err(), Some(want), "{case}"),
+                        None => assert!(
+                            got.is_err_and(|(k, _)| k != ErrorKind::MalformedAuthorization)
+                                || bytes == token.as_bytes(),
+                            "{case}"
+                        ),
+                    }
+                }
+            }
+        }
+    }
 }
 
 #[tokio::test]
