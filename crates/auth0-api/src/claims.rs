@@ -87,7 +87,7 @@ impl PartialEq<&str> for Jkt {
 /// only when asked for.
 struct Inner {
     text: String,
-    registered: Registered,
+    registered: Box<Registered>,
     exp: u64,
     nbf: Option<u64>,
     iat: Option<u64>,

@@ -19,7 +19,7 @@ const MAX_DIGITS: usize = 18;
 
 /// Reads `text` (one JSON object) when it is in the common subset; `None` otherwise (not
 /// necessarily invalid: the full reader decides).
-pub(super) fn read(text: &str, watched: &Watched) -> Option<Registered> {
+pub(super) fn read(text: &str, watched: &Watched) -> Option<Box<Registered>> {
     let mut s = Scanner {
         b: text.as_bytes(),
         i: 0,
@@ -243,15 +243,15 @@ impl<'a> Scanner<'a> {
     }
 
     /// The top-level object, its registered claims recorded as the full reader records them.
-    fn top(&mut self, watched: &Watched) -> Option<Registered> {
+    fn top(&mut self, watched: &Watched) -> Option<Box<Registered>> {
         if self.peek()? != b'{' {
             return None;
         }
-        let mut r = Registered::default();
+        let mut r = Box::<Registered>::default();
         // (The text is UTF-8 already: names are compared as bytes.)
         self.object(|s, tag, name| {
             let field = Field::of(tag, name);
-            let watched = watched.position(tag, name);
+            let watched = watched.position(field, tag, name);
             let keep = Keep {
                 strings: matches!(field, Field::Aud | Field::Scope | Field::Permissions),
                 jkt: field == Field::Cnf,
