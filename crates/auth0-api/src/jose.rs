@@ -18,7 +18,12 @@ static B64URL: LazyLock<Simd> = LazyLock::new(|| Simd::url_safe(NO_PAD));
 /// Decodes unpadded base64url, refusing padding, other alphabets, whitespace and
 /// non-canonical trailing bits.
 pub(crate) fn b64_decode(input: &[u8]) -> Option<Vec<u8>> {
-    B64URL.decode(input).ok()
+    // Into a buffer from `malloc`, then zeroed, rather than `Engine::decode`'s zeroed
+    // allocation: glibc serves `calloc` outside its per-thread cache, so every token's
+    // parts took the allocator's slow path (and freed into it).
+    let mut out = Vec::with_capacity(base64::decoded_len_estimate(input.len()));
+    B64URL.decode_vec(input, &mut out).ok()?;
+    Some(out)
 }
 
 /// Encodes unpadded base64url.
