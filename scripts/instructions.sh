@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Instructions a new token costs beyond its signature check, counted by callgrind.
 #
-#   scripts/instructions.sh
+#   scripts/instructions.sh          # the core: Auth0::verify_request
+#   scripts/instructions.sh --axum   # a protected Axum route, beyond the bare route too
 #
-# Builds `crates/auth0-api/benches/instructions.rs` (release, as `cargo bench` does) and runs
-# it twice under `valgrind --tool=callgrind`, once counting only its loop of raw RS256
-# signature checks and once only its loop of whole verifications of the same 300 new
-# tokens. Prints both per token, their difference (the verifier's own work) and the
-# functions that make it up. The counts repeat to within about 1 % from run to run (each run
-# mints new tokens and keys), whatever else the machine is doing: timings on a shared
-# machine do not, so two commits can be compared one after the other.
+# Builds the `instructions` bench of `auth0-api` (or of `auth0-axum-api`) in release, as
+# `cargo bench` does, and runs it under `valgrind --tool=callgrind` once per region, each
+# time counting only that region's loop over the same 300 new tokens: the raw RS256
+# signature checks, (with --axum) the bare route's requests, and the whole verifications
+# (or protected requests). Prints them per token, the difference (the verifier's own work,
+# and with --axum the front end's) and the functions that make it up. The counts repeat to
+# within about 1 % from run to run (each run mints new tokens and keys), whatever else the
+# machine is doing: timings on a shared machine do not, so two commits can be compared one
+# after the other.
 #
 # Needs valgrind (`apt-get install -y valgrind`). Under valgrind, aws-lc takes its generic
 # x86-64 code path (valgrind hides some CPU features), so the RSA figure is not the one a
@@ -17,12 +20,26 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+crate=auth0-api
+regions=(raw ours)
+case "${1:-}" in
+  "") ;;
+  --axum)
+    crate=auth0-axum-api
+    regions=(raw bare ours)
+    ;;
+  *)
+    echo "usage: scripts/instructions.sh [--axum]" >&2
+    exit 2
+    ;;
+esac
+
 if ! command -v valgrind >/dev/null; then
   echo "instructions.sh: needs valgrind (apt-get install -y valgrind)" >&2
   exit 2
 fi
 
-bin=$(cargo bench -q -p auth0-api --bench instructions --no-run --message-format=json \
+bin=$(cargo bench -q -p "$crate" --bench instructions --no-run --message-format=json \
   | python3 -c '
 import json, sys
 for line in sys.stdin:
@@ -31,7 +48,7 @@ for line in sys.stdin:
         print(m["executable"])
 ' | tail -n 1)
 if [[ -z "$bin" || ! -x "$bin" ]]; then
-  echo "instructions.sh: could not build the instructions bench" >&2
+  echo "instructions.sh: could not build the instructions bench of $crate" >&2
   exit 1
 fi
 
@@ -48,24 +65,43 @@ count() { # region name -> instructions counted inside it
   sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$work/$1.log"
 }
 
-raw=$(count raw)
-ours=$(count ours)
-if [[ -z "$raw" || -z "$ours" || "$raw" -eq 0 ]]; then
-  echo "instructions.sh: callgrind counted nothing (were the regions inlined?)" >&2
-  exit 1
-fi
-echo "per new RS256 token ($tokens tokens, callgrind):"
-echo "  raw signature check:        $((raw / tokens)) instructions"
-echo "  whole verification (ours):  $((ours / tokens)) instructions"
-echo "  ours beyond the check:      $(((ours - raw) / tokens)) instructions"
-echo "largest differences by function (ours minus raw, self cost per token):"
-per_function() { # callgrind output -> "count<TAB>function" lines (every function: without
-  # --threshold=100 the small ones of one run are left out and seem to cost nothing there)
-  callgrind_annotate --auto=no --threshold=100 "$1" 2>/dev/null \
-    | sed -n 's/^ *\([0-9,][0-9,]*\) ([ 0-9.]*%)  \(.*\)$/\1\t\2/p' \
-    | grep -v 'PROGRAM TOTALS' | sed 's/ \[[^]]*\]$//' | tr -d ','
+declare -A n
+for r in "${regions[@]}"; do
+  n[$r]=$(count "$r")
+  if [[ -z "${n[$r]}" || "${n[$r]}" -eq 0 ]]; then
+    echo "instructions.sh: callgrind counted nothing in $r (was the region inlined?)" >&2
+    exit 1
+  fi
+done
+
+per_function() { # callgrind outputs -> "count<TAB>function" lines, summed over the files
+  # (every function: without --threshold=100 the small ones of a run are left out and seem
+  # to cost nothing there)
+  for f in "$@"; do
+    callgrind_annotate --auto=no --threshold=100 "$f" 2>/dev/null \
+      | sed -n 's/^ *\([0-9,][0-9,]*\) ([ 0-9.]*%)  \(.*\)$/\1\t\2/p' \
+      | grep -v 'PROGRAM TOTALS' | sed 's/ \[[^]]*\]$//' | tr -d ','
+  done | awk -F'\t' '{ s[$2] += $1 } END { for (k in s) printf "%d\t%s\n", s[k], k }'
 }
+
+if [[ "$crate" == auth0-api ]]; then
+  floor=$((n[raw]))
+  echo "per new RS256 token ($tokens tokens, callgrind):"
+  echo "  raw signature check:        $((n[raw] / tokens)) instructions"
+  echo "  whole verification (ours):  $((n[ours] / tokens)) instructions"
+  echo "  ours beyond the check:      $(((n[ours] - floor) / tokens)) instructions"
+  floor_files=("$work/raw.out")
+else
+  floor=$((n[raw] + n[bare]))
+  echo "per request with a new RS256 token ($tokens requests, callgrind):"
+  echo "  raw signature check:        $((n[raw] / tokens)) instructions"
+  echo "  bare route:                 $((n[bare] / tokens)) instructions"
+  echo "  protected route (ours):     $((n[ours] / tokens)) instructions"
+  echo "  ours beyond check + bare:   $(((n[ours] - floor) / tokens)) instructions"
+  floor_files=("$work/raw.out" "$work/bare.out")
+fi
+echo "largest differences by function (ours minus the floor, self cost per token):"
 awk -F'\t' -v n="$tokens" '
-  NR == FNR { raw[$2] = $1; next }
-  { d = ($1 - raw[$2]) / n; if (d >= 50) printf "  %7d  %s\n", d, $2 }
-' <(per_function "$work/raw.out") <(per_function "$work/ours.out") | sort -rn | head -n 15
+  NR == FNR { floor[$2] = $1; next }
+  { d = ($1 - floor[$2]) / n; if (d >= 50) printf "  %7d  %s\n", d, $2 }
+' <(per_function "${floor_files[@]}") <(per_function "$work/ours.out") | sort -rn | head -n 15

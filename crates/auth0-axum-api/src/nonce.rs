@@ -9,7 +9,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, ready};
 
 use auth0_api::DPOP_NONCE;
-use http::{HeaderValue, Request, Response};
+use http::header::AUTHORIZATION;
+use http::{HeaderMap, HeaderValue, Request, Response};
 use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
@@ -26,6 +27,17 @@ impl NonceSlot {
     fn take(&self) -> Option<HeaderValue> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner).take()
     }
+}
+
+/// Whether an `Authorization` field names the DPoP scheme (case-insensitive, then a space):
+/// the only requests the core sends a nonce on success
+/// ([`Auth0::success_dpop_nonce`](auth0_api::Auth0::success_dpop_nonce)).
+fn dpop_scheme(headers: &HeaderMap) -> bool {
+    headers.get_all(AUTHORIZATION).iter().any(|v| {
+        v.as_bytes()
+            .get(..5)
+            .is_some_and(|s| s.eq_ignore_ascii_case(b"dpop "))
+    })
 }
 
 /// A layer that adds the `DPoP-Nonce` the [`Claims`](crate::Claims) extractor chose to
@@ -69,8 +81,13 @@ where
     }
 
     fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
-        let slot = NonceSlot::default();
-        req.extensions_mut().insert(slot.clone());
+        // Only a request presented with the DPoP scheme can be sent a nonce: other requests
+        // (every Bearer one) get no slot, so no allocation and no extension.
+        let slot = dpop_scheme(req.headers()).then(|| {
+            let slot = NonceSlot::default();
+            req.extensions_mut().insert(slot.clone());
+            slot
+        });
         NonceFuture {
             inner: self.inner.call(req),
             slot,
@@ -84,7 +101,7 @@ pin_project! {
     pub struct NonceFuture<F> {
         #[pin]
         inner: F,
-        slot: NonceSlot,
+        slot: Option<NonceSlot>,
     }
 }
 
@@ -98,7 +115,7 @@ where
         let this = self.project();
         let result = ready!(this.inner.poll(cx));
         Poll::Ready(result.map(|mut response| {
-            if let Some(nonce) = this.slot.take() {
+            if let Some(nonce) = this.slot.as_ref().and_then(NonceSlot::take) {
                 if !response.headers().contains_key(DPOP_NONCE) {
                     response.headers_mut().insert(DPOP_NONCE, nonce);
                 }

@@ -553,18 +553,24 @@ async fn the_extractor_path_sends_the_next_nonce_through_the_nonce_layer() {
             .nonce(nonce.clone())
             .sign()
     };
-    // `/protected-api` verifies with the `Claims` extractor, not the layer.
-    let r = fetch(
-        &with_layer,
-        "/protected-api",
-        &[("authorization", &dpop(&token)), ("dpop", &proof())],
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert!(
-        r.headers.get("dpop-nonce").is_some(),
-        "the next nonce rides on the extractor's success"
-    );
+    // `/protected-api` verifies with the `Claims` extractor, not the layer; the scheme's
+    // name in any case.
+    for scheme in ["DPoP", "dpop", "DPOP"] {
+        let r = fetch(
+            &with_layer,
+            "/protected-api",
+            &[
+                ("authorization", &format!("{scheme} {token}")),
+                ("dpop", &proof()),
+            ],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(
+            r.headers.get("dpop-nonce").is_some(),
+            "the next nonce rides on the extractor's success ({scheme})"
+        );
+    }
     let plain = issuer.token().sign();
     let r = fetch(
         &with_layer,
