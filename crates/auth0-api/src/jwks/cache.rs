@@ -412,17 +412,20 @@ impl KeyCache {
     /// refresh is started in the background when due), else the result of a fetch.
     pub(crate) async fn snapshot(self: &Arc<Self>) -> Result<Arc<Snapshot>, FetchError> {
         let now = self.settings.clock.now();
-        let seen = self.snapshot.load_full();
-        if let Some(s) = &seen {
+        // Borrowed, not cloned: the one clone is the one returned.
+        let seen = self.snapshot.load();
+        if let Some(s) = &*seen {
             if now < s.stale_until {
                 if now >= s.refresh_at && tokio::runtime::Handle::try_current().is_ok() {
                     // Spawned: runs to completion without anyone waiting.
                     let _ = self.start(Reason::Background, Some(s.generation));
                 }
-                return Ok(s.clone());
+                return Ok(Arc::clone(s));
             }
         }
-        match self.start(Reason::Required, seen.map(|s| s.generation)) {
+        let generation = seen.as_ref().map(|s| s.generation);
+        drop(seen);
+        match self.start(Reason::Required, generation) {
             Started::Ready(s) => Ok(s),
             Started::Pending(f) => f.await,
             Started::Refused(e) => Err(e.unwrap_or(FetchError::Aborted)),
