@@ -10,7 +10,7 @@ use crate::error::{Error, ErrorKind, Scheme};
 pub(crate) struct Credentials<'a> {
     pub(crate) scheme: Scheme,
     pub(crate) token: &'a str,
-    /// Whether the token's token68 syntax is checked; see [`lazy_credentials`].
+    /// Whether the token's token68 syntax is checked; see [`credentials`].
     syntax: Syntax<'a>,
 }
 
@@ -26,7 +26,7 @@ enum Syntax<'a> {
 impl Credentials<'_> {
     /// The error a request with these credentials is refused with, when the rest of its
     /// checks refused it with `err`: the `Authorization` header's own error if it has one
-    /// (as [`credentials`] would have reported it before any other check), else `err`.
+    /// (as checking the header in full first would have reported it), else `err`.
     pub(crate) fn refusal(&self, err: Error) -> Error {
         match self.syntax {
             Syntax::Unchecked(value, max_token) => general(value, max_token).err().unwrap_or(err),
@@ -34,7 +34,7 @@ impl Credentials<'_> {
         }
     }
 
-    /// Whether the token is token68: always, once verified (see [`lazy_credentials`]).
+    /// Whether the token is token68: always, once verified (see [`credentials`]).
     pub(crate) fn is_token68(&self) -> bool {
         is_token68(self.token.as_bytes())
     }
@@ -66,11 +66,10 @@ fn is_token68(s: &[u8]) -> bool {
 }
 
 /// The common case in one pass over the bytes: `Bearer` or `DPoP`, spaces, then credentials
-/// within the size limit, checked to be token68 when `check` says so (else valid UTF-8).
-/// Everything it accepts with the check is visible ASCII, so the general path of
-/// [`credentials`] would accept it as it is; anything else (including every refusal) goes
-/// through the general path, which decides the error.
-fn well_formed(value: &HeaderValue, max_token: usize, check: bool) -> Option<Credentials<'_>> {
+/// within the size limit that are valid UTF-8, their token68 syntax left unchecked (see
+/// [`credentials`]). Anything else (including every refusal) goes through the general
+/// path, which decides the error.
+fn well_formed(value: &HeaderValue, max_token: usize) -> Option<Credentials<'_>> {
     let bytes = value.as_bytes();
     let space = bytes.iter().position(|&b| b == b' ')?;
     let (name, rest) = bytes.split_at(space);
@@ -83,46 +82,29 @@ fn well_formed(value: &HeaderValue, max_token: usize, check: bool) -> Option<Cre
     };
     let start = rest.iter().position(|&b| b != b' ')?;
     let token = rest.get(start..)?;
-    if token.len() > max_token || (check && !is_token68(token)) {
+    if token.len() > max_token {
         return None;
     }
     let token = std::str::from_utf8(token).ok()?;
-    let syntax = if check {
-        Syntax::Checked
-    } else {
-        Syntax::Unchecked(value, max_token)
-    };
     Some(Credentials {
         scheme,
         token,
-        syntax,
+        syntax: Syntax::Unchecked(value, max_token),
     })
 }
 
-/// Reads the one `Authorization` header: its scheme (case-insensitive) and token68
-/// credentials, at most `max_token` bytes.
-#[cfg_attr(not(test), allow(dead_code))]
+/// Reads the one `Authorization` header: its scheme (case-insensitive) and credentials, at
+/// most `max_token` bytes. In the common case the token68 syntax of the token is not
+/// checked here: the token check that follows does it anyway. A token that verifies is a
+/// compact JWS, whose three parts are strict base64url (checked byte by byte by their
+/// decoding, or compared whole with a token that was), joined by dots: token68 by
+/// construction. A request refused for any reason answers with
+/// [`Credentials::refusal`], which runs the check and reports the header's error when it
+/// fails, so a refused request is answered as if the header had been checked in full
+/// first ([`general`]); only the work for an accepted token is saved (the check reads
+/// every byte of the token). Other values (another scheme, a tab, a token too large, no
+/// token) are checked in full here.
 pub(crate) fn credentials(headers: &HeaderMap, max_token: usize) -> Result<Credentials<'_>, Error> {
-    read(headers, max_token, true)
-}
-
-/// [`credentials`] without the token68 check of the common case's token: the token check
-/// that follows does it anyway. A token that verifies is a compact JWS, whose three parts
-/// are strict base64url (checked byte by byte by their decoding, or compared whole with a
-/// token that was), joined by dots: token68 by construction. A request refused for any
-/// reason answers with [`Credentials::refusal`], which runs the check and reports the
-/// header's error when it fails, so what a refused request is answered is what
-/// [`credentials`] would have answered; only the work for an accepted token is saved
-/// (the check reads every byte of the token). Other values (another scheme, a tab,
-/// a token too large, no token) are checked in full as by [`credentials`].
-pub(crate) fn lazy_credentials(
-    headers: &HeaderMap,
-    max_token: usize,
-) -> Result<Credentials<'_>, Error> {
-    read(headers, max_token, false)
-}
-
-fn read(headers: &HeaderMap, max_token: usize, check: bool) -> Result<Credentials<'_>, Error> {
     let mut values = headers.get_all(AUTHORIZATION).iter();
     let value = values
         .next()
@@ -130,7 +112,7 @@ fn read(headers: &HeaderMap, max_token: usize, check: bool) -> Result<Credential
     if values.next().is_some() {
         return Err(ErrorKind::MultipleAuthorizationHeaders.into());
     }
-    well_formed(value, max_token, check).map_or_else(|| general(value, max_token), Ok)
+    well_formed(value, max_token).map_or_else(|| general(value, max_token), Ok)
 }
 
 /// Every `Authorization` value, checked step by step; decides the error of any value
@@ -226,9 +208,9 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// Whatever the bytes, the fast path accepts only what the general path accepts,
-        /// with the same scheme and token, and `credentials` answers as the general path;
-        /// a lazy reading, once settled, answers the same (scheme of the error included).
+        /// Whatever the bytes, the fast path reads the scheme and token the general path
+        /// reads whenever the general path accepts the value, and a reading, once settled,
+        /// answers as the general path (scheme of the error included).
         #[test]
         fn the_fast_path_agrees_with_the_general_path(
             scheme in proptest::sample::select(
@@ -243,21 +225,14 @@ mod tests {
             value.extend(body);
             let want = general_only(&value, max);
             if let Ok(v) = HeaderValue::from_bytes(&value) {
-                if let Some(c) = well_formed(&v, max, true) {
-                    proptest::prop_assert_eq!(Ok((c.scheme, c.token.to_owned())), want.clone());
-                }
-                if let Some(c) = well_formed(&v, max, false) {
+                if let Some(c) = well_formed(&v, max) {
                     if let Ok((scheme, token)) = &want {
                         proptest::prop_assert_eq!((c.scheme, c.token), (*scheme, token.as_str()));
                     }
                 }
                 let mut h = HeaderMap::new();
                 h.append(AUTHORIZATION, v);
-                let got = credentials(&h, max)
-                    .map(|c| (c.scheme, c.token.to_owned()))
-                    .map_err(|e| (e.kind(), e.scheme()));
-                proptest::prop_assert_eq!(&got, &want);
-                proptest::prop_assert_eq!(settled(lazy_credentials(&h, max)), want);
+                proptest::prop_assert_eq!(settled(credentials(&h, max)), want);
             }
         }
     }
@@ -269,11 +244,7 @@ mod tests {
                 h.append(AUTHORIZATION, v);
             }
         }
-        let eager = credentials(&h, 64)
-            .map(|c| (c.scheme, c.token.to_owned()))
-            .map_err(|e| (e.kind(), e.scheme()));
-        assert_eq!(settled(lazy_credentials(&h, 64)), eager, "{values:?}");
-        eager.map_err(|(kind, _)| kind)
+        settled(credentials(&h, 64)).map_err(|(kind, _)| kind)
     }
 
     #[test]
@@ -364,32 +335,28 @@ mod properties {
                 }
             }
             let count = headers.get_all(AUTHORIZATION).iter().count();
-            // Lazily read and settled: the same answer, scheme of the error included.
-            let eager = credentials(&headers, MAX)
-                .map(|c| (c.scheme, c.token.to_owned()))
-                .map_err(|e| (e.kind(), e.scheme()));
-            prop_assert_eq!(super::tests::settled(lazy_credentials(&headers, MAX)), eager);
-            match credentials(&headers, MAX) {
-                Ok(c) => {
+            // Read and settled: what a verified request (`Ok`) or a refused one sees.
+            match super::tests::settled(credentials(&headers, MAX)) {
+                Ok((scheme_read, token)) => {
                     prop_assert_eq!(count, 1);
                     let raw = headers
                         .get(AUTHORIZATION)
                         .and_then(|v| v.to_str().ok())
                         .unwrap_or_default();
-                    prop_assert!(raw.ends_with(c.token), "{:?} -> {:?}", raw, c.token);
-                    prop_assert!(c.token.len() <= MAX);
-                    prop_assert!(is_token68(c.token.as_bytes()));
+                    prop_assert!(raw.ends_with(&token), "{:?} -> {:?}", raw, token);
+                    prop_assert!(token.len() <= MAX);
+                    prop_assert!(is_token68(token.as_bytes()));
                     let scheme = raw.split(' ').next().unwrap_or_default();
-                    let expected = match c.scheme {
+                    let expected = match scheme_read {
                         Scheme::Bearer => "bearer",
                         Scheme::Dpop => "dpop",
                     };
                     prop_assert!(scheme.eq_ignore_ascii_case(expected), "{:?}", raw);
                 }
-                Err(e) => match count {
-                    0 => prop_assert_eq!(e.kind(), ErrorKind::MissingCredentials),
-                    1 => prop_assert_ne!(e.kind(), ErrorKind::MultipleAuthorizationHeaders),
-                    _ => prop_assert_eq!(e.kind(), ErrorKind::MultipleAuthorizationHeaders),
+                Err((kind, _)) => match count {
+                    0 => prop_assert_eq!(kind, ErrorKind::MissingCredentials),
+                    1 => prop_assert_ne!(kind, ErrorKind::MultipleAuthorizationHeaders),
+                    _ => prop_assert_eq!(kind, ErrorKind::MultipleAuthorizationHeaders),
                 },
             }
         }

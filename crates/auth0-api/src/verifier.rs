@@ -12,7 +12,7 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Response};
 use tracing::Instrument as _;
 
-use crate::authorization::{Credentials, lazy_credentials};
+use crate::authorization::{Credentials, credentials};
 use crate::builder::Auth0Builder;
 use crate::challenge::Challenges;
 use crate::claims::Claims;
@@ -195,13 +195,13 @@ impl Auth0 {
         headers: &HeaderMap,
         url: UrlSource<'_>,
     ) -> Result<Claims, Error> {
-        let credentials = lazy_credentials(headers, self.inner.tokens.max_token_bytes)?;
+        let credentials = credentials(headers, self.inner.tokens.max_token_bytes)?;
         match self
             .verify_credentials(method, headers, url, &credentials)
             .await
         {
             Ok(claims) => {
-                // A verified token is a compact JWS: token68 (see `lazy_credentials`).
+                // A verified token is a compact JWS: token68 (see `credentials`).
                 debug_assert!(credentials.is_token68());
                 Ok(claims)
             }
