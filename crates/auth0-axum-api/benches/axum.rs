@@ -20,18 +20,14 @@
 use std::time::{Duration, Instant};
 
 use auth0_api_testing::TestIssuer;
-use auth0_axum_api::{Auth0, Claims, DpopNonceLayer};
-use aws_lc_rs::signature;
-use axum::body::Body;
-use axum::routing::get;
-use axum::{Json, Router};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use criterion::{Criterion, criterion_group, criterion_main};
-use http::header::AUTHORIZATION;
-use http::{HeaderValue, Request, StatusCode};
-use serde_json::{Value, json};
+use http::StatusCode;
 use tower::ServiceExt as _;
+
+mod support;
+use support::{
+    bare_router, bearer_values, mint, protected_router, raw_key, raw_parts, request, verifier,
+};
 
 const POOL: usize = 8_000;
 /// Rounds of the paired measurement (after one discarded warm-up round), requests per
@@ -40,74 +36,22 @@ const PAIRED_ROUNDS: usize = 21;
 const PAIRED_PASS: usize = 2_000;
 const PAIRED_SLICE: usize = 50;
 
-async fn protected(claims: Claims) -> Json<Value> {
-    Json(json!({ "message": format!("Hello, {}", claims.sub().unwrap_or("?")) }))
-}
-
-async fn bare() -> Json<Value> {
-    Json(json!({ "message": format!("Hello, {}", "?") }))
-}
-
-fn request(auth: Option<&HeaderValue>) -> Request<Body> {
-    let mut r = Request::get("/protected").header("host", "api.example.com");
-    if let Some(v) = auth {
-        r = r.header(AUTHORIZATION, v.clone());
-    }
-    r.body(Body::empty()).unwrap()
-}
-
 fn bench(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap();
     let issuer = rt.block_on(TestIssuer::start());
-    let mint = |i: usize| {
-        issuer
-            .token()
-            .sub(format!("user-{i}"))
-            .scope("read:data")
-            .claim("jti", format!("t{i}"))
-            .sign()
-    };
-    let tokens: Vec<String> = (0..POOL).map(mint).collect();
-    let warm = mint(POOL + 1);
-    let auth: Vec<HeaderValue> = tokens
-        .iter()
-        .map(|t| HeaderValue::from_str(&format!("Bearer {t}")).unwrap())
-        .collect();
+    let tokens: Vec<String> = (0..POOL).map(|i| mint(&issuer, i)).collect();
+    let warm = mint(&issuer, POOL + 1);
+    let auth = bearer_values(&tokens);
     let router = || {
-        let auth0 = Auth0::builder()
-            .issuer(issuer.issuer())
-            .audience(issuer.audience())
-            .clock(issuer.clock())
-            .build()
-            .unwrap();
+        let auth0 = verifier(&issuer);
         rt.block_on(auth0.verify_access_token(&warm)).unwrap();
-        Router::new()
-            .route("/protected", get(protected))
-            .with_state(auth0)
-            .layer(DpopNonceLayer::new())
+        protected_router(auth0)
     };
-
-    let jwk = issuer.public_jwk(&issuer.default_kid()).unwrap();
-    let b64 = |n: &str| URL_SAFE_NO_PAD.decode(jwk[n].as_str().unwrap()).unwrap();
-    let key = signature::RsaPublicKeyComponents {
-        n: b64("n"),
-        e: b64("e"),
-    }
-    .to_parsed_public_key(&signature::RSA_PKCS1_2048_8192_SHA256)
-    .unwrap();
-    let raw: Vec<(Vec<u8>, Vec<u8>)> = tokens
-        .iter()
-        .map(|t| {
-            let (input, sig) = t.rsplit_once('.').unwrap();
-            (
-                input.as_bytes().to_vec(),
-                URL_SAFE_NO_PAD.decode(sig).unwrap(),
-            )
-        })
-        .collect();
+    let key = raw_key(&issuer);
+    let raw = raw_parts(&tokens);
 
     let mut group = c.benchmark_group("axum");
     let mut i = 0;
@@ -118,9 +62,7 @@ fn bench(c: &mut Criterion) {
             key.verify_sig(std::hint::black_box(input), sig).unwrap()
         })
     });
-    let bare_router: Router = Router::new()
-        .route("/protected", get(bare))
-        .layer(DpopNonceLayer::new());
+    let bare_router = bare_router();
     group.bench_function("axum/bare", |b| {
         b.to_async(&rt).iter(|| async {
             let r = bare_router

@@ -15,33 +15,17 @@
 use std::time::Instant;
 
 use auth0_api_testing::TestIssuer;
-use auth0_axum_api::{Auth0, Claims, DpopNonceLayer};
-use aws_lc_rs::signature::{self, ParsedPublicKey, UnparsedPublicKey};
-use axum::body::Body;
-use axum::routing::get;
-use axum::{Json, Router};
-use http::header::AUTHORIZATION;
-use http::{HeaderValue, Request, StatusCode};
-use serde_json::{Value, json};
+use aws_lc_rs::signature::ParsedPublicKey;
+use axum::Router;
+use http::{HeaderValue, StatusCode};
 use tower::ServiceExt as _;
 
+mod support;
+use support::{
+    bare_router, bearer_values, mint, protected_router, raw_key, raw_parts, request, verifier,
+};
+
 const N: usize = 300;
-
-async fn protected(claims: Claims) -> Json<Value> {
-    Json(json!({ "message": format!("Hello, {}", claims.sub().unwrap_or("?")) }))
-}
-
-async fn bare() -> Json<Value> {
-    Json(json!({ "message": format!("Hello, {}", "?") }))
-}
-
-fn request(auth: Option<&HeaderValue>) -> Request<Body> {
-    let mut r = Request::get("/protected").header("host", "api.example.com");
-    if let Some(v) = auth {
-        r = r.header(AUTHORIZATION, v.clone());
-    }
-    r.body(Body::empty()).unwrap()
-}
 
 #[inline(never)]
 fn raw_region(key: &ParsedPublicKey, raw: &[(Vec<u8>, Vec<u8>)]) {
@@ -77,48 +61,16 @@ fn main() {
         .build()
         .unwrap();
     let issuer = rt.block_on(TestIssuer::start());
-    let mint = |i: usize| {
-        issuer
-            .token()
-            .sub(format!("user-{i}"))
-            .scope("read:data")
-            .claim("jti", format!("t{i}"))
-            .sign()
-    };
-    let tokens: Vec<String> = (0..N).map(mint).collect();
-    let auth: Vec<HeaderValue> = tokens
-        .iter()
-        .map(|t| HeaderValue::from_str(&format!("Bearer {t}")).unwrap())
-        .collect();
-    let raw: Vec<(Vec<u8>, Vec<u8>)> = tokens
-        .iter()
-        .map(|t| {
-            let (input, sig) = t.rsplit_once('.').unwrap();
-            let sig =
-                base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, sig)
-                    .unwrap();
-            (input.as_bytes().to_vec(), sig)
-        })
-        .collect();
-    let der = issuer.rsa_public_key_der(&issuer.default_kid()).unwrap();
-    let key = UnparsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, der)
-        .parse()
-        .unwrap();
+    let tokens: Vec<String> = (0..N).map(|i| mint(&issuer, i)).collect();
+    let auth = bearer_values(&tokens);
+    let raw = raw_parts(&tokens);
+    let key = raw_key(&issuer);
 
     // The routers, their first-request paths warmed (and the verifier's keys fetched) by
     // another token.
-    let auth0 = Auth0::builder()
-        .issuer(issuer.issuer())
-        .audience(issuer.audience())
-        .clock(issuer.clock())
-        .build()
-        .unwrap();
-    let app = Router::new()
-        .route("/protected", get(protected))
-        .with_state(auth0)
-        .layer(DpopNonceLayer::new());
-    let bare_router = Router::new().route("/protected", get(bare));
-    let warm = HeaderValue::from_str(&format!("Bearer {}", mint(N + 1))).unwrap();
+    let app = protected_router(verifier(&issuer));
+    let bare_router = bare_router();
+    let warm = bearer_values(&[mint(&issuer, N + 1)]).remove(0);
     rt.block_on(async {
         let r = app.clone().oneshot(request(Some(&warm))).await.unwrap();
         assert_eq!(r.status(), StatusCode::OK);
