@@ -5,8 +5,12 @@
 //! judged here: [`read`] returns `None` and the full reader decides. So this reader only
 //! ever accepts text the full reader accepts, with the same registered claims; a property
 //! test and the `jwk` fuzz target hold it to that.
+//!
+//! Each registered claim is read by what it holds (a string claim's string, a date's
+//! number, `aud`'s string or array of strings) and every other value is only checked, so
+//! nothing is built for the members no check reads.
 
-use super::{Date, Field, Registered, Strings, Text, Watched};
+use super::{Date, Field, Registered, Strings, TAGGED, Text, Watched};
 
 /// Deeper nesting is left to the full reader (an access token's is at most 3 or 4 deep,
 /// e.g. `resource_access.<client>.roles[]`).
@@ -20,6 +24,8 @@ const MAX_DIGITS: usize = 18;
 /// Reads `text` (one JSON object) when it is in the common subset; `None` otherwise (not
 /// necessarily invalid: the full reader decides).
 pub(super) fn read(text: &str, watched: &Watched) -> Option<Box<Registered>> {
+    // Spans are kept as `u32`s: a longer text is left to the full reader.
+    u32::try_from(text.len()).ok()?;
     let mut s = Scanner {
         b: text.as_bytes(),
         i: 0,
@@ -30,54 +36,39 @@ pub(super) fn read(text: &str, watched: &Watched) -> Option<Box<Registered>> {
     (s.i == s.b.len()).then_some(r)
 }
 
-/// What a member's value was, as far as its claim cares.
-enum Seen {
-    Null,
-    Str(Text),
-    /// An array: its string members, when asked for.
-    Strs(Vec<Text>),
-    /// A non-negative integer.
-    Number(u64),
-    /// An object: its `jkt` member, when asked for and a string.
-    Object(Option<Text>),
-    Other,
+const ONES: u64 = u64::from_le_bytes([1; 8]);
+const HIGH: u64 = ONES << 7;
+
+/// The eight bytes of `b` at `at`, as a little-endian word, when there are eight.
+fn word(b: &[u8], at: usize) -> Option<u64> {
+    let bytes: [u8; 8] = b.get(at..at.checked_add(8)?)?.try_into().ok()?;
+    Some(u64::from_le_bytes(bytes))
 }
 
-/// What to keep of a value.
-#[derive(Clone, Copy)]
-struct Keep {
-    /// An array's string members.
-    strings: bool,
-    /// An object's `jkt` string member.
-    jkt: bool,
+/// The high bit of each byte of `w` that is `"`, `\` or a control character, and
+/// possibly of bytes above such a byte, never below one (so the lowest mark is the first
+/// such byte): for each byte, the high bit of `v - 0x01…` masked by `!v` is set when the
+/// byte of `v` is zero (`v` = the word XOR the wanted byte) or, with `0x20…`, below `0x20`.
+/// A borrow can mark bytes above a match, never below one.
+fn stops(w: u64) -> u64 {
+    let quote = w ^ (ONES * u64::from(b'"'));
+    let backslash = w ^ (ONES * u64::from(b'\\'));
+    (quote.wrapping_sub(ONES) & !quote
+        | backslash.wrapping_sub(ONES) & !backslash
+        | w.wrapping_sub(ONES * 0x20) & !w)
+        & HIGH
 }
-
-const SKIP: Keep = Keep {
-    strings: false,
-    jkt: false,
-};
 
 /// The position of the first `"`, `\` or control character in `b` (where a string without
 /// escapes ends; an escape or a control character is refused, or left to the full reader).
-/// Eight bytes at a time: for each byte, the high bit of `v - 0x01…` masked by `!v` is set
-/// when the byte of `v` is zero (`v` = the word XOR the wanted byte) or, with `0x20…`, below
-/// `0x20`. A borrow can mark bytes above a match, never below one, so the lowest mark is
-/// the first match.
+/// Eight bytes at a time (see [`stops`]).
 fn string_end(b: &[u8]) -> Option<usize> {
-    const ONES: u64 = u64::from_le_bytes([1; 8]);
-    const HIGH: u64 = ONES << 7;
     let mut at = 0;
     let mut chunks = b.chunks_exact(8);
     for chunk in &mut chunks {
-        let mut word = [0; 8];
-        word.copy_from_slice(chunk);
-        let w = u64::from_le_bytes(word);
-        let quote = w ^ (ONES * u64::from(b'"'));
-        let backslash = w ^ (ONES * u64::from(b'\\'));
-        let marks = (quote.wrapping_sub(ONES) & !quote
-            | backslash.wrapping_sub(ONES) & !backslash
-            | w.wrapping_sub(ONES * 0x20) & !w)
-            & HIGH;
+        let mut bytes = [0; 8];
+        bytes.copy_from_slice(chunk);
+        let marks = stops(u64::from_le_bytes(bytes));
         if marks != 0 {
             // At most 7: the index of the marked byte.
             return Some(at + (marks.trailing_zeros() / 8) as usize);
@@ -88,6 +79,38 @@ fn string_end(b: &[u8]) -> Option<usize> {
     rest.iter()
         .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
         .map(|p| at + p)
+}
+
+/// A string read by [`Scanner::string`]: where its text starts, its length, and its first
+/// eight bytes when the text has eight bytes from its start (the string's and what
+/// follows it).
+#[derive(Clone, Copy)]
+struct Span {
+    start: usize,
+    len: usize,
+    first: Option<u64>,
+}
+
+impl Span {
+    /// As a [`Text`] (the text's length was checked to fit a `u32`).
+    fn text(self) -> Option<Text> {
+        Some(Text::At {
+            start: u32::try_from(self.start).ok()?,
+            len: u32::try_from(self.len).ok()?,
+        })
+    }
+
+    /// The [`tag`](super::tag) of the string, from its first word when it has one.
+    fn tag(self, bytes: &[u8]) -> u64 {
+        match self.first {
+            Some(w) => {
+                let kept = self.len.min(TAGGED);
+                // The first `kept` bytes (at most seven), the length's low byte above.
+                (w & ((1u64 << (8 * kept)) - 1)) | ((self.len & 0xff) as u64) << 56
+            }
+            None => super::tag(bytes),
+        }
+    }
 }
 
 struct Scanner<'a> {
@@ -106,29 +129,29 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// Consumes `byte` (after whitespace); `None` when something else is there.
-    fn expect(&mut self, byte: u8) -> Option<()> {
+    /// The next byte after whitespace (not consumed).
+    fn next(&mut self) -> Option<u8> {
         self.ws();
-        (self.peek()? == byte).then(|| self.i += 1)
+        self.peek()
     }
 
-    /// A string without escapes or control characters: its span and its bytes.
-    fn string(&mut self) -> Option<(Text, &'a [u8])> {
-        let b = self.b;
-        if self.peek()? != b'"' {
-            return None;
-        }
+    /// A string without escapes or control characters (the scanner at its opening quote),
+    /// the scanner left past its closing quote.
+    fn string(&mut self) -> Option<Span> {
         let start = self.i + 1;
-        let len = string_end(b.get(start..)?)?;
-        if b.get(start + len) != Some(&b'"') {
+        let first = word(self.b, start);
+        let len = match first.map(stops) {
+            Some(0) => 8 + string_end(self.b.get(start + 8..)?)?,
+            // At most 7: the index of the marked byte.
+            Some(marks) => (marks.trailing_zeros() / 8) as usize,
+            None => string_end(self.b.get(start..)?)?,
+        };
+        let end = start + len;
+        if self.b.get(end) != Some(&b'"') {
             return None;
         }
-        self.i = start + len + 1;
-        let span = Text::At {
-            start: u32::try_from(start).ok()?,
-            len: u32::try_from(len).ok()?,
-        };
-        Some((span, b.get(start..start + len)?))
+        self.i = end + 1;
+        Some(Span { start, len, first })
     }
 
     /// A non-negative integer of at most [`MAX_DIGITS`] digits, without a leading zero,
@@ -153,54 +176,44 @@ impl<'a> Scanner<'a> {
         (self.b.get(self.i..end)? == word).then(|| self.i = end)
     }
 
-    fn value(&mut self, keep: Keep, depth: usize) -> Option<Seen> {
-        self.ws();
+    /// Checks a value (the scanner at its first byte) at nesting `depth`, keeping
+    /// nothing; whether it is not `null`.
+    fn skip(&mut self, depth: usize) -> Option<bool> {
         match self.peek()? {
-            b'"' => self.string().map(|(t, _)| Seen::Str(t)),
-            b'{' if depth < MAX_DEPTH => {
-                let mut jkt = None;
-                self.object(|s, _, name| {
-                    let wanted = keep.jkt && name == b"jkt";
-                    if let Seen::Str(t) = s.value(SKIP, depth + 1)? {
-                        if wanted {
-                            jkt = Some(t);
-                        }
-                    }
-                    Some(())
-                })?;
-                Some(Seen::Object(jkt))
-            }
-            b'[' if depth < MAX_DEPTH => {
-                self.i += 1;
-                let mut strings = Vec::new();
-                self.ws();
-                if self.peek()? == b']' {
-                    self.i += 1;
-                } else {
-                    loop {
-                        if let Seen::Str(t) = self.value(SKIP, depth + 1)? {
-                            if keep.strings {
-                                strings.push(t);
-                            }
-                        }
-                        self.ws();
-                        match self.peek()? {
-                            b',' => self.i += 1,
-                            b']' => {
-                                self.i += 1;
-                                break;
-                            }
-                            _ => return None,
-                        }
-                    }
-                }
-                Some(Seen::Strs(strings))
-            }
-            b't' => self.literal(b"true").map(|()| Seen::Other),
-            b'f' => self.literal(b"false").map(|()| Seen::Other),
-            b'n' => self.literal(b"null").map(|()| Seen::Null),
-            b'0'..=b'9' => self.number().map(Seen::Number),
+            b'"' => self.string().map(|_| true),
+            b'{' if depth < MAX_DEPTH => self
+                .object(|s, _, _| {
+                    s.ws();
+                    s.skip(depth + 1).map(drop)
+                })
+                .map(|()| true),
+            b'[' if depth < MAX_DEPTH => self.array(|s| s.skip(depth + 1).map(drop)).map(|()| true),
+            b't' => self.literal(b"true").map(|()| true),
+            b'f' => self.literal(b"false").map(|()| true),
+            b'n' => self.literal(b"null").map(|()| false),
+            b'0'..=b'9' => self.number().map(|_| true),
             _ => None,
+        }
+    }
+
+    /// An array (at `[`): `item` reads each item (the scanner at its first byte).
+    fn array(&mut self, mut item: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.i += 1;
+        if self.next()? == b']' {
+            self.i += 1;
+            return Some(());
+        }
+        loop {
+            self.ws();
+            item(self)?;
+            match self.next()? {
+                b',' => self.i += 1,
+                b']' => {
+                    self.i += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
         }
     }
 
@@ -214,24 +227,32 @@ impl<'a> Scanner<'a> {
         self.i += 1;
         let mut names: [(u64, &'a [u8]); MAX_MEMBERS] = [(0, &[]); MAX_MEMBERS];
         let mut count = 0;
-        self.ws();
-        if self.peek()? == b'}' {
+        if self.next()? == b'}' {
             self.i += 1;
             return Some(());
         }
         loop {
-            self.ws();
-            let (_, text) = self.string()?;
-            let tag = super::tag(text);
-            if count == MAX_MEMBERS || names[..count].iter().any(|(t, n)| *t == tag && *n == text) {
+            if self.next()? != b'"' {
                 return None;
             }
-            names[count] = (tag, text);
+            let span = self.string()?;
+            let name = self.b.get(span.start..span.start + span.len)?;
+            let tag = span.tag(name);
+            if count == MAX_MEMBERS
+                || names[..count]
+                    .iter()
+                    .any(|(t, n)| *t == tag && (name.len() <= TAGGED || *n == name))
+            {
+                return None;
+            }
+            names[count] = (tag, name);
             count += 1;
-            self.expect(b':')?;
-            member(self, tag, text)?;
-            self.ws();
-            match self.peek()? {
+            if self.next()? != b':' {
+                return None;
+            }
+            self.i += 1;
+            member(self, tag, name)?;
+            match self.next()? {
                 b',' => self.i += 1,
                 b'}' => {
                     self.i += 1;
@@ -240,6 +261,64 @@ impl<'a> Scanner<'a> {
                 _ => return None,
             }
         }
+    }
+
+    /// A string claim's value: the string, or `None` for any other value; and whether
+    /// the value is not `null`.
+    fn text(&mut self) -> Option<(Option<Text>, bool)> {
+        if self.peek()? == b'"' {
+            Some((Some(self.string()?.text()?), true))
+        } else {
+            Some((None, self.skip(1)?))
+        }
+    }
+
+    /// A `NumericDate` claim's value.
+    fn date(&mut self) -> Option<(Date, bool)> {
+        if self.peek()?.is_ascii_digit() {
+            Some((Date::At(self.number()?), true))
+        } else {
+            Some((Date::Invalid, self.skip(1)?))
+        }
+    }
+
+    /// A claim that may be a string or an array of strings (its other members skipped).
+    fn strings(&mut self) -> Option<(Strings, bool)> {
+        match self.peek()? {
+            b'"' => Some((Strings::One(self.string()?.text()?), true)),
+            b'[' => {
+                let mut all = Vec::new();
+                self.array(|s| {
+                    if s.peek()? == b'"' {
+                        all.push(s.string()?.text()?);
+                    } else {
+                        s.skip(2)?;
+                    }
+                    Some(())
+                })?;
+                Some((Strings::Many(all), true))
+            }
+            _ => Some((Strings::None, self.skip(1)?)),
+        }
+    }
+
+    /// `cnf`: its `jkt` member, when it is an object whose `jkt` is a string.
+    fn cnf(&mut self) -> Option<(Option<Text>, bool)> {
+        if self.peek()? != b'{' {
+            return Some((None, self.skip(1)?));
+        }
+        const JKT: u64 = super::tag(b"jkt");
+        let mut jkt = None;
+        self.object(|s, tag, _| {
+            s.ws();
+            if tag == JKT && s.peek()? == b'"' {
+                jkt = Some(s.string()?.text()?);
+            } else {
+                s.skip(2)?;
+            }
+            Some(())
+        })?;
+        Some((jkt, true))
     }
 
     /// The top-level object, its registered claims recorded as the full reader records them.
@@ -252,52 +331,60 @@ impl<'a> Scanner<'a> {
         self.object(|s, tag, name| {
             let field = Field::of(tag, name);
             let watched = watched.position(field, tag, name);
-            let keep = Keep {
-                strings: matches!(field, Field::Aud | Field::Scope | Field::Permissions),
-                jkt: field == Field::Cnf,
+            s.ws();
+            let present = match field {
+                Field::Other => s.skip(1)?,
+                Field::Iss | Field::Sub | Field::Azp | Field::ClientId => {
+                    let (text, present) = s.text()?;
+                    *match field {
+                        Field::Iss => &mut r.iss,
+                        Field::Sub => &mut r.sub,
+                        Field::Azp => &mut r.azp,
+                        _ => &mut r.client_id,
+                    } = text;
+                    present
+                }
+                Field::Jti | Field::Htm | Field::Htu | Field::Ath | Field::Nonce => {
+                    let (text, present) = s.text()?;
+                    let p = &mut r.proof;
+                    *match field {
+                        Field::Jti => &mut p.jti,
+                        Field::Htm => &mut p.htm,
+                        Field::Htu => &mut p.htu,
+                        Field::Ath => &mut p.ath,
+                        _ => &mut p.nonce,
+                    } = text;
+                    present
+                }
+                Field::Aud | Field::Scope | Field::Permissions => {
+                    let (strings, present) = s.strings()?;
+                    *match field {
+                        Field::Aud => &mut r.aud,
+                        Field::Scope => &mut r.scope,
+                        _ => &mut r.permissions,
+                    } = strings;
+                    present
+                }
+                Field::Exp | Field::Nbf | Field::Iat => {
+                    let (date, present) = s.date()?;
+                    *match field {
+                        Field::Exp => &mut r.exp,
+                        Field::Nbf => &mut r.nbf,
+                        _ => &mut r.iat,
+                    } = date;
+                    present
+                }
+                Field::Cnf => {
+                    let (jkt, present) = s.cnf()?;
+                    r.cnf = true;
+                    r.jkt = jkt;
+                    present
+                }
             };
-            let seen = s.value(keep, 1)?;
             if let Some(i) = watched {
-                if !matches!(seen, Seen::Null) {
+                if present {
                     r.present |= 1 << i;
                 }
-            }
-            let string = |seen: Seen| match seen {
-                Seen::Str(t) => Some(t),
-                _ => None,
-            };
-            let date = |seen: Seen| match seen {
-                Seen::Number(d) => Date::At(d),
-                _ => Date::Invalid,
-            };
-            let strings = |seen: Seen| match seen {
-                Seen::Str(t) => Strings::One(t),
-                Seen::Strs(all) => Strings::Many(all),
-                _ => Strings::None,
-            };
-            match field {
-                Field::Iss => r.iss = string(seen),
-                Field::Jti => r.proof.jti = string(seen),
-                Field::Htm => r.proof.htm = string(seen),
-                Field::Htu => r.proof.htu = string(seen),
-                Field::Ath => r.proof.ath = string(seen),
-                Field::Nonce => r.proof.nonce = string(seen),
-                Field::Sub => r.sub = string(seen),
-                Field::Azp => r.azp = string(seen),
-                Field::ClientId => r.client_id = string(seen),
-                Field::Aud => r.aud = strings(seen),
-                Field::Scope => r.scope = strings(seen),
-                Field::Permissions => r.permissions = strings(seen),
-                Field::Exp => r.exp = date(seen),
-                Field::Nbf => r.nbf = date(seen),
-                Field::Iat => r.iat = date(seen),
-                Field::Cnf => {
-                    r.cnf = true;
-                    if let Seen::Object(jkt) = seen {
-                        r.jkt = jkt;
-                    }
-                }
-                Field::Other => {}
             }
             Some(())
         })?;
