@@ -1,6 +1,7 @@
 //! Strict decoding shared by access tokens and DPoP proofs: base64url without padding and
 //! JSON objects without duplicate members.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::LazyLock;
 
@@ -24,6 +25,37 @@ pub(crate) fn b64_decode(input: &[u8]) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(base64::decoded_len_estimate(input.len()));
     B64URL.decode_vec(input, &mut out).ok()?;
     Some(out)
+}
+
+/// Room for a decoded JWS signature, owned by the caller (on its stack, or in its
+/// future's state): an RSA-2048 signature (the common one) and every EC and EdDSA
+/// signature fit; a longer one goes to the heap. An RSA signature is the size of the
+/// bignums aws-lc allocates while checking it: taken from the allocator too, it made one
+/// more chunk of that size live at once than glibc's per-thread cache holds, and every
+/// check then took the allocator's slow path for some of them. Decoded in place, it is
+/// not copied either (the caller's state is where it is read from).
+pub(crate) struct SignatureBuf([u8; SignatureBuf::LEN]);
+
+impl SignatureBuf {
+    /// Room for the decoding of up to 352 base64url characters: RSA-2048 (342 characters)
+    /// and ES512 (176). (The `base64` crate asks for its length estimate, a byte or two
+    /// over the decoded length.)
+    pub(crate) const LEN: usize = 264;
+
+    /// An empty buffer.
+    pub(crate) const fn new() -> Self {
+        Self([0; Self::LEN])
+    }
+
+    /// Decodes a signature segment (unpadded base64url, strict as [`b64_decode`]): into
+    /// this buffer when it fits, onto the heap when it does not.
+    pub(crate) fn decode<'b>(&'b mut self, input: &[u8]) -> Option<Cow<'b, [u8]>> {
+        if base64::decoded_len_estimate(input.len()) > Self::LEN {
+            return b64_decode(input).map(Cow::Owned);
+        }
+        let len = B64URL.decode_slice(input, &mut self.0).ok()?;
+        self.0.get(..len).map(Cow::Borrowed)
+    }
 }
 
 /// Encodes unpadded base64url.
@@ -113,18 +145,16 @@ impl<'de> Visitor<'de> for StrictValue {
     }
 }
 
-/// Splits a compact JWS into its three segments, refusing anything but exactly two dots.
-/// (`memchr` searches a vector register's width at a time: the signature, the longest part,
-/// is searched only to make sure it holds no third dot.)
-pub(crate) fn split_compact(token: &str) -> Option<(&str, &str, &str)> {
+/// Splits `token` at its first two dots: the header and payload (neither empty) and the
+/// rest, which may hold more dots. (`memchr` searches a vector register's width at a time;
+/// the rest, the signature and the longest part, is not searched: its strict base64url
+/// decoding refuses a dot.)
+pub(crate) fn split_at_two_dots(token: &str) -> Option<(&str, &str, &str)> {
     let (header, rest) = token.split_at_checked(memchr::memchr(b'.', token.as_bytes())?)?;
     let rest = rest.get(1..)?;
     let (payload, rest) = rest.split_at_checked(memchr::memchr(b'.', rest.as_bytes())?)?;
     let signature = rest.get(1..)?;
-    if header.is_empty()
-        || payload.is_empty()
-        || memchr::memchr(b'.', signature.as_bytes()).is_some()
-    {
+    if header.is_empty() || payload.is_empty() {
         return None;
     }
     Some((header, payload, signature))
@@ -246,30 +276,84 @@ mod tests {
 
     #[test]
     fn compact_split() {
-        assert_eq!(split_compact("a.b.c"), Some(("a", "b", "c")));
-        assert_eq!(split_compact("a.b."), Some(("a", "b", "")));
-        assert!(split_compact("a.b").is_none());
-        assert!(split_compact("a.b.c.d").is_none());
-        assert!(split_compact(".b.c").is_none());
-        assert!(split_compact("a..c").is_none());
-        assert!(split_compact("..").is_none());
-        assert!(split_compact("").is_none());
-        assert!(split_compact("abc").is_none());
-        assert_eq!(split_compact("é.ü.ß"), Some(("é", "ü", "ß")));
+        assert_eq!(split_at_two_dots("a.b.c"), Some(("a", "b", "c")));
+        assert_eq!(split_at_two_dots("a.b."), Some(("a", "b", "")));
+        // The rest is not searched: its decoding refuses the dot.
+        assert_eq!(split_at_two_dots("a.b.c.d"), Some(("a", "b", "c.d")));
+        assert!(split_at_two_dots("a.b").is_none());
+        assert!(split_at_two_dots(".b.c").is_none());
+        assert!(split_at_two_dots("a..c").is_none());
+        assert!(split_at_two_dots("..").is_none());
+        assert!(split_at_two_dots("").is_none());
+        assert!(split_at_two_dots("abc").is_none());
+        assert_eq!(split_at_two_dots("é.ü.ß"), Some(("é", "ü", "ß")));
+    }
+
+    #[test]
+    fn signatures_decode_in_place_or_on_the_heap_exactly_as_base64url() {
+        // Every length around the buffer's (RSA-2048: 256 bytes), and the common ones.
+        for len in (0..=80).chain(250..=270).chain([384, 512, 1024]) {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
+            let text = b64_encode(&bytes);
+            let mut buf = SignatureBuf::new();
+            let sig = buf.decode(text.as_bytes()).expect("valid base64url");
+            assert_eq!(&*sig, &bytes[..], "{len} bytes");
+            let in_place = matches!(sig, Cow::Borrowed(_));
+            assert!(len > 256 || in_place, "{len} bytes on the heap");
+            assert!(
+                len <= SignatureBuf::LEN || !in_place,
+                "{len} bytes in place"
+            );
+            // Whatever the length, the same strictness as `b64_decode`.
+            for bad in [
+                format!("{text}="),
+                format!("{text}."),
+                format!("{text}+"),
+                format!("{text}A"),
+                format!(" {text}"),
+            ] {
+                assert_eq!(
+                    SignatureBuf::new()
+                        .decode(bad.as_bytes())
+                        .map(Cow::into_owned),
+                    b64_decode(bad.as_bytes()),
+                    "{bad}"
+                );
+            }
+        }
+        // Non-canonical trailing bits.
+        assert!(SignatureBuf::new().decode(b"aGl").is_none());
+        assert!(b64_decode(b"aGl").is_none());
     }
 
     proptest::proptest! {
-        /// The same parts as splitting on every dot, for any text.
+        /// Any text decodes as a signature exactly as `b64_decode` decodes it.
         #[test]
-        fn compact_split_is_a_split_on_exactly_two_dots(
+        fn a_signature_decodes_as_base64url(
+            text in proptest::prop_oneof![
+                // The alphabet only: every length, canonical trailing bits or not.
+                "[A-Za-z0-9_-]{0,720}",
+                // With characters of other alphabets, padding, dots and spaces.
+                "[A-Za-z0-9_=+/. -]{0,720}",
+            ]
+        ) {
+            proptest::prop_assert_eq!(
+                SignatureBuf::new().decode(text.as_bytes()).map(Cow::into_owned),
+                b64_decode(text.as_bytes())
+            );
+        }
+
+        /// The parts around the first two dots, for any text.
+        #[test]
+        fn compact_split_is_a_split_at_the_first_two_dots(
             token in "[a.é]{0,80}"
         ) {
-            let parts: Vec<&str> = token.split('.').collect();
+            let parts: Vec<&str> = token.splitn(3, '.').collect();
             let expected = match parts[..] {
                 [h, p, s] if !h.is_empty() && !p.is_empty() => Some((h, p, s)),
                 _ => None,
             };
-            proptest::prop_assert_eq!(split_compact(&token), expected);
+            proptest::prop_assert_eq!(split_at_two_dots(&token), expected);
         }
     }
 }

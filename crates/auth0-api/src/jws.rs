@@ -1,13 +1,14 @@
 //! Compact JWS (RFC 7515 §7.1) decoding: one pass over the token, strict base64url and
 //! JSON, `alg` resolved against an allowlist before any key is touched.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use arc_swap::ArcSwapOption;
 use serde_json::{Map, Value};
 
 use crate::error::Error;
-use crate::jose::{b64_decode, parse_object, split_compact};
+use crate::jose::{SignatureBuf, b64_decode, parse_object, split_at_two_dots};
 use crate::jwk::{AlgSet, Algorithm};
 use crate::keyed::KeyedHash;
 
@@ -80,10 +81,12 @@ pub(crate) fn decode_header(
 /// Decodes `token`, checking `alg` against `allowed` and refusing any `crit`.
 #[cfg_attr(not(any(test, feature = "fuzzing")), allow(dead_code))]
 pub(crate) fn decode(token: &str, allowed: AlgSet) -> Result<Decoded<'_>, JwsError> {
+    let mut signature = SignatureBuf::new();
     let c = decode_compact(
         token,
         |h| decode_header(h, allowed).map_err(HeaderError::Jws),
         |b| parse_object(&b),
+        &mut signature,
     )
     .map_err(|e| match e {
         HeaderError::Jws(e) => e,
@@ -95,7 +98,7 @@ pub(crate) fn decode(token: &str, allowed: AlgSet) -> Result<Decoded<'_>, JwsErr
         header,
         payload: c.payload,
         signing_input: c.signing_input,
-        signature: c.signature,
+        signature: c.signature.into_owned(),
     })
 }
 
@@ -112,31 +115,39 @@ pub(crate) enum HeaderError {
 
 /// A compact JWS split and decoded; the header read by the caller (often from a
 /// [`HeaderCache`]), the payload by the caller's reader.
-pub(crate) struct Compact<'a, H, P> {
+pub(crate) struct Compact<'a, 'b, H, P> {
     pub(crate) header: H,
     pub(crate) payload: P,
     pub(crate) signing_input: &'a str,
-    pub(crate) signature: Vec<u8>,
+    /// In the caller's buffer when it fits there.
+    pub(crate) signature: Cow<'b, [u8]>,
 }
 
 /// Splits `token` and decodes its parts: `header` reads the header text, `payload` the
-/// payload's decoded bytes (`None`: malformed). A header refused for its use is reported
-/// only once the payload and signature decoded.
-pub(crate) fn decode_compact<H, P>(
-    token: &str,
+/// payload's decoded bytes (`None`: malformed); the signature is decoded into `signature`
+/// when it fits. A header refused for its use is reported only once the payload and
+/// signature decoded.
+pub(crate) fn decode_compact<'a, 'b, H, P>(
+    token: &'a str,
     header: impl FnOnce(&str) -> Result<H, HeaderError>,
     payload: impl FnOnce(Vec<u8>) -> Option<P>,
-) -> Result<Compact<'_, H, P>, HeaderError> {
+    signature: &'b mut SignatureBuf,
+) -> Result<Compact<'a, 'b, H, P>, HeaderError> {
     let malformed = || HeaderError::Jws(JwsError::Malformed);
-    let (h, p, s) = split_compact(token).ok_or_else(malformed)?;
+    // A third dot makes the token malformed before anything else is looked at; it can
+    // only be in the last part, whose decoding refuses it, so it is looked for only when a
+    // refusal of the header would otherwise come first.
+    let (h, p, s) = split_at_two_dots(token).ok_or_else(malformed)?;
     let header = match header(h) {
+        Err(HeaderError::Jws(_)) if s.contains('.') => return Err(malformed()),
         Err(HeaderError::Jws(e)) => return Err(HeaderError::Jws(e)),
         other => other,
     };
     let payload = b64_decode(p.as_bytes())
         .and_then(payload)
         .ok_or_else(malformed)?;
-    let signature = b64_decode(s.as_bytes())
+    let signature = signature
+        .decode(s.as_bytes())
         .filter(|s| !s.is_empty())
         .ok_or_else(malformed)?;
     Ok(Compact {
@@ -287,6 +298,26 @@ mod tests {
         assert_eq!(err(&jws(r#"{"alg":"RS256"}"#, p, b"")), Some(Malformed));
         assert_eq!(err("a.b"), Some(Malformed));
         assert_eq!(err("a.b.c.d"), Some(Malformed));
+        // A third dot is malformed first, whatever the header (refused or not) and the
+        // other parts; and a fourth segment too (a JWE has five).
+        for header in [
+            r#"{"alg":"RS256"}"#,
+            r#"{"alg":"none"}"#,
+            r#"{"crit":[]}"#,
+            "x",
+        ] {
+            let t = jws(header, p, b"sig");
+            for extra in [".", ".x", ".x.y", "x.", ".."] {
+                assert_eq!(
+                    err(&format!("{t}{extra}")),
+                    Some(Malformed),
+                    "{header} {extra}"
+                );
+            }
+            let (hp, s) = t.rsplit_once('.').unwrap();
+            let mid = format!("{hp}.{}.{}", &s[..2], &s[2..]);
+            assert_eq!(err(&mid), Some(Malformed), "{header}: dot in the signature");
+        }
         let good = jws(r#"{"alg":"RS256"}"#, p, b"s");
         assert_eq!(
             err(&good.replacen('.', "=.", 1)),

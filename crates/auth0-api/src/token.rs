@@ -10,6 +10,7 @@ use aws_lc_rs::digest;
 
 use crate::claims::{Claims, VerifierId};
 use crate::error::{Error, ErrorKind};
+use crate::jose::SignatureBuf;
 use crate::jwk::{AlgSet, Algorithm, PublicKey};
 use crate::jwks::{KeyCache, KeySource, RequestInfo, Snapshot};
 use crate::jws::{self, HeaderCache, HeaderError, JwsError};
@@ -450,6 +451,7 @@ impl TokenVerifier {
         // The header's checks come from the cache when the issuer's key signed a token
         // seen before; refusals are reported in the order of the uncached checks.
         let (algs, watched) = (self.algs, self.rules.watched());
+        let mut signature = SignatureBuf::new();
         let decoded = jws::decode_compact(
             token,
             |h| {
@@ -457,6 +459,7 @@ impl TokenVerifier {
                     .get_or_parse(h, |t| TokenHeader::parse(t, algs))
             },
             |bytes| crate::payload::parse(bytes, watched),
+            &mut signature,
         )
         .map_err(|e| match e {
             HeaderError::Jws(JwsError::Malformed) => Error::new(ErrorKind::MalformedToken),

@@ -10,6 +10,7 @@ use super::htu::htu_matches;
 use super::nonce::NonceError;
 use super::verifier::{DpopVerifier, ProofInput};
 use crate::error::{Error, ErrorKind};
+use crate::jose::SignatureBuf;
 use crate::jws::{Compact, HeaderError, JwsError, decode_compact};
 use crate::payload::Date;
 use crate::replay::ReplayKey;
@@ -75,6 +76,7 @@ impl DpopVerifier {
         // The header's checks and key come from the cache when this client sent the same
         // header before; refusals are reported in the order of the uncached checks.
         let algs = self.algs;
+        let mut signature = SignatureBuf::new();
         let Compact {
             header,
             payload,
@@ -85,6 +87,7 @@ impl DpopVerifier {
             |h| self.headers.get_or_parse(h, |t| parse_header(t, algs)),
             // The one-pass reader: the strict grammar of `parse_object`, no map built.
             |b| crate::payload::parse(b, &crate::payload::Watched::NONE),
+            &mut signature,
         )
         .map_err(|e| match e {
             HeaderError::Jws(e) => jws_error(e),
