@@ -18,7 +18,7 @@ use crate::keyed::KeyedHash;
 use crate::recent::Recent;
 use crate::rules::TokenRules;
 use crate::telemetry;
-use crate::time::Clock;
+use crate::time::{Clock, UnixTime};
 
 /// Verifies access tokens: owns the algorithm allowlist, the claim rules, the key source
 /// and the verified-token cache.
@@ -413,10 +413,10 @@ impl TokenVerifier {
                 // (Boxed: a rare path that would otherwise enlarge every caller's future.)
                 Box::pin(self.keys.for_issuer(Some(hit.claims.iss()), request)).await?;
             }
-            let snapshot = keys_snapshot(&hit.keys).await?;
+            let (snapshot, now) = self.keys_now(&hit.keys).await?;
             if snapshot.contains(&hit.key) {
                 telemetry::token_cache(true);
-                self.rules.check_times(&hit.claims, self.clock.now())?;
+                self.rules.check_times(&hit.claims, now)?;
                 if recent.is_none() {
                     self.cache.promote(token, &hit);
                 }
@@ -474,12 +474,13 @@ impl TokenVerifier {
         // With several issuers, the unverified `iss` picks the keys; it is checked against
         // the allowed issuers before any network call.
         let keys = self.keys.for_issuer(decoded.payload.iss(), request).await?;
-        let mut snapshot = keys_snapshot(&keys).await?;
+        let (mut snapshot, mut now) = self.keys_now(&keys).await?;
         if snapshot.find(kid, alg).is_none() {
             snapshot = keys
                 .refresh_for_unknown_kid(snapshot.generation())
                 .await
                 .ok_or(ErrorKind::UnknownKey)?;
+            now = self.clock.now();
         }
         // Borrowed from the snapshot: cloned only if the token is admitted to the cache.
         let key = snapshot.find(kid, alg).ok_or(ErrorKind::UnknownKey)?;
@@ -490,9 +491,9 @@ impl TokenVerifier {
             return Err(ErrorKind::InvalidSignature.into());
         }
 
-        let claims =
-            self.rules
-                .claims(decoded.payload, &snapshot.issuer, self.clock.now(), self.id)?;
+        let claims = self
+            .rules
+            .claims(decoded.payload, &snapshot.issuer, now, self.id)?;
         self.cache.admit(token, mark, cache_key, |sha256| {
             Arc::new(CachedToken {
                 claims: claims.clone(),
@@ -502,6 +503,20 @@ impl TokenVerifier {
             })
         });
         Ok(claims)
+    }
+}
+
+impl TokenVerifier {
+    /// The issuer's keys and the time to check a token's claims against: the clock is read
+    /// once, for the keys' freshness and the claims, unless the keys had to be fetched
+    /// (then it is read again once they are there).
+    async fn keys_now(&self, keys: &Arc<KeyCache>) -> Result<(Arc<Snapshot>, UnixTime), Error> {
+        let now = self.clock.now();
+        if let Some(snapshot) = keys.ready_snapshot(now) {
+            return Ok((snapshot, now));
+        }
+        let snapshot = keys_snapshot(keys).await?;
+        Ok((snapshot, self.clock.now()))
     }
 }
 

@@ -408,23 +408,27 @@ impl KeyCache {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// The current snapshot when it is usable at `now` (fresh, or within stale-if-error; a
+    /// refresh is started in the background when due); `None` when a fetch is needed. The
+    /// caller gives the time, read once for the request and also used for its claims.
+    pub(crate) fn ready_snapshot(self: &Arc<Self>, now: UnixTime) -> Option<Arc<Snapshot>> {
+        // Borrowed, not cloned: the one clone is the one returned.
+        let seen = self.snapshot.load();
+        let s = seen.as_ref().filter(|s| now < s.stale_until)?;
+        if now >= s.refresh_at && tokio::runtime::Handle::try_current().is_ok() {
+            // Spawned: runs to completion without anyone waiting.
+            let _ = self.start(Reason::Background, Some(s.generation));
+        }
+        Some(Arc::clone(s))
+    }
+
     /// A usable snapshot: the current one while it is fresh or within stale-if-error (a
     /// refresh is started in the background when due), else the result of a fetch.
     pub(crate) async fn snapshot(self: &Arc<Self>) -> Result<Arc<Snapshot>, FetchError> {
-        let now = self.settings.clock.now();
-        // Borrowed, not cloned: the one clone is the one returned.
-        let seen = self.snapshot.load();
-        if let Some(s) = &*seen {
-            if now < s.stale_until {
-                if now >= s.refresh_at && tokio::runtime::Handle::try_current().is_ok() {
-                    // Spawned: runs to completion without anyone waiting.
-                    let _ = self.start(Reason::Background, Some(s.generation));
-                }
-                return Ok(Arc::clone(s));
-            }
+        if let Some(s) = self.ready_snapshot(self.settings.clock.now()) {
+            return Ok(s);
         }
-        let generation = seen.as_ref().map(|s| s.generation);
-        drop(seen);
+        let generation = self.snapshot.load().as_ref().map(|s| s.generation);
         match self.start(Reason::Required, generation) {
             Started::Ready(s) => Ok(s),
             Started::Pending(f) => f.await,

@@ -524,3 +524,42 @@ async fn failed_refreshes_back_off_exponentially() {
         "retried within seconds after a reset"
     );
 }
+
+/// The clock is read once per request for the keys and the claims, but a request that
+/// waited for the keys (a first fetch, or a refetch for an unknown `kid`) checks its claims
+/// at the time the keys arrived: a token that expired meanwhile is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claims_are_checked_when_the_awaited_keys_arrive() {
+    for unknown_kid in [false, true] {
+        let issuer = TestIssuer::start().await;
+        let auth0 = builder(&issuer)
+            .leeway(Duration::from_secs(5))
+            .build()
+            .unwrap();
+        if unknown_kid {
+            // Keys loaded; the token's key is published after that, so it is refetched.
+            assert!(check(&auth0, &issuer.token().sign()).await.is_ok());
+            issuer.rotate(Algorithm::ES256);
+            // (Past the refetch cooldown.)
+            issuer.clock().advance(Duration::from_secs(60));
+        }
+        issuer.set_behavior(Endpoint::Jwks, Behavior::Delay(Duration::from_millis(400)));
+        let token = issuer.token().expires_in(Duration::from_secs(30)).sign();
+        let task = {
+            let (auth0, token) = (auth0.clone(), token.clone());
+            tokio::spawn(async move { check(&auth0, &token).await.map(|_| ()) })
+        };
+        // While the keys are on their way, the token expires (and its leeway passes).
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        issuer.clock().advance(Duration::from_secs(60));
+        assert_eq!(
+            task.await.unwrap(),
+            Err(ErrorKind::Expired),
+            "unknown kid: {unknown_kid}"
+        );
+        assert_eq!(
+            issuer.requests(Endpoint::Jwks),
+            1 + usize::from(unknown_kid)
+        );
+    }
+}
