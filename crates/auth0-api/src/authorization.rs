@@ -9,7 +9,8 @@ use crate::error::{Error, ErrorKind, Scheme};
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Credentials<'a> {
     pub(crate) scheme: Scheme,
-    pub(crate) token: &'a str,
+    /// The token's bytes: not read as UTF-8 in the common case (see [`credentials`]).
+    pub(crate) token: &'a [u8],
     /// Whether the token's token68 syntax is checked; see [`credentials`].
     syntax: Syntax<'a>,
 }
@@ -36,7 +37,7 @@ impl Credentials<'_> {
 
     /// Whether the token is token68: always, once verified (see [`credentials`]).
     pub(crate) fn is_token68(&self) -> bool {
-        is_token68(self.token.as_bytes())
+        is_token68(self.token)
     }
 }
 
@@ -66,8 +67,8 @@ fn is_token68(s: &[u8]) -> bool {
 }
 
 /// The common case in one pass over the bytes: `Bearer` or `DPoP`, spaces, then credentials
-/// within the size limit that are valid UTF-8, their token68 syntax left unchecked (see
-/// [`credentials`]). Anything else (including every refusal) goes through the general
+/// within the size limit, their syntax left unchecked (see [`credentials`]): not even read
+/// as UTF-8, as the token's checks read bytes. Anything else (including every refusal) goes through the general
 /// path, which decides the error.
 fn well_formed(value: &HeaderValue, max_token: usize) -> Option<Credentials<'_>> {
     let bytes = value.as_bytes();
@@ -85,7 +86,6 @@ fn well_formed(value: &HeaderValue, max_token: usize) -> Option<Credentials<'_>>
     if token.len() > max_token {
         return None;
     }
-    let token = std::str::from_utf8(token).ok()?;
     Some(Credentials {
         scheme,
         token,
@@ -140,7 +140,7 @@ fn general(value: &HeaderValue, max_token: usize) -> Result<Credentials<'_>, Err
     }
     Ok(Credentials {
         scheme,
-        token,
+        token: token.as_bytes(),
         syntax: Syntax::Checked,
     })
 }
@@ -174,6 +174,11 @@ mod tests {
         assert!(!is_token68(b""));
     }
 
+    /// A token read from a header: text whenever it is accepted (token68 is ASCII).
+    fn text(token: &[u8]) -> String {
+        String::from_utf8(token.to_vec()).expect("an accepted token is ASCII")
+    }
+
     /// The general path on its own, without the one-pass fast path.
     fn general_only(
         value: &[u8],
@@ -182,7 +187,7 @@ mod tests {
         let v = HeaderValue::from_bytes(value)
             .map_err(|_| (ErrorKind::MalformedAuthorization, None))?;
         general(&v, max_token)
-            .map(|c| (c.scheme, c.token.to_owned()))
+            .map(|c| (c.scheme, text(c.token)))
             .map_err(|e| (e.kind(), e.scheme()))
     }
 
@@ -198,7 +203,7 @@ mod tests {
             Ok(c) => {
                 let e = c.refusal(later);
                 if e.kind() == ErrorKind::InvalidSignature {
-                    Ok((c.scheme, c.token.to_owned()))
+                    Ok((c.scheme, text(c.token)))
                 } else {
                     Err((e.kind(), e.scheme()))
                 }
@@ -227,7 +232,7 @@ mod tests {
             if let Ok(v) = HeaderValue::from_bytes(&value) {
                 if let Some(c) = well_formed(&v, max) {
                     if let Ok((scheme, token)) = &want {
-                        proptest::prop_assert_eq!((c.scheme, c.token), (*scheme, token.as_str()));
+                        proptest::prop_assert_eq!((c.scheme, c.token), (*scheme, token.as_bytes()));
                     }
                 }
                 let mut h = HeaderMap::new();
@@ -382,7 +387,7 @@ mod properties {
             let c = credentials(&headers, MAX);
             prop_assert!(c.is_ok(), "{:?}", value);
             let c = c.expect("checked");
-            prop_assert_eq!(c.token, token.as_str());
+            prop_assert_eq!(c.token, token.as_bytes());
             prop_assert_eq!(c.scheme, if dpop { Scheme::Dpop } else { Scheme::Bearer });
         }
     }

@@ -179,11 +179,7 @@ pub fn jws(data: &[u8]) {
     let _ = decoded.header_str("kid");
     if let Some(Value::Object(jwk)) = decoded.header.get("jwk") {
         if let Ok(key) = PublicKey::from_jwk(jwk, AlgSet::all()) {
-            let _ = key.verify(
-                decoded.alg,
-                decoded.signing_input.as_bytes(),
-                &decoded.signature,
-            );
+            let _ = key.verify(decoded.alg, decoded.signing_input, &decoded.signature);
         }
     }
 }
@@ -345,7 +341,7 @@ fn verify_proof(proof: &str) -> Result<(), crate::Error> {
     let input = ProofInput {
         method: &Method::GET,
         htu: HTU,
-        access_token_sha256: &crate::token::sha256(DPOP_ACCESS_TOKEN),
+        access_token_sha256: &crate::token::sha256(DPOP_ACCESS_TOKEN.as_bytes()),
         issuer: ISSUER,
         jkt: &jkt,
     };

@@ -149,10 +149,10 @@ impl<'de> Visitor<'de> for StrictValue {
 /// rest, which may hold more dots. (`memchr` searches a vector register's width at a time;
 /// the rest, the signature and the longest part, is not searched: its strict base64url
 /// decoding refuses a dot.)
-pub(crate) fn split_at_two_dots(token: &str) -> Option<(&str, &str, &str)> {
-    let (header, rest) = token.split_at_checked(memchr::memchr(b'.', token.as_bytes())?)?;
+pub(crate) fn split_at_two_dots(token: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
+    let (header, rest) = token.split_at_checked(memchr::memchr(b'.', token)?)?;
     let rest = rest.get(1..)?;
-    let (payload, rest) = rest.split_at_checked(memchr::memchr(b'.', rest.as_bytes())?)?;
+    let (payload, rest) = rest.split_at_checked(memchr::memchr(b'.', rest)?)?;
     let signature = rest.get(1..)?;
     if header.is_empty() || payload.is_empty() {
         return None;
@@ -274,19 +274,25 @@ mod tests {
         );
     }
 
+    /// [`split_at_two_dots`] of a text (split at ASCII dots, its parts are text too).
+    fn split(token: &str) -> Option<(&str, &str, &str)> {
+        let text = |b| std::str::from_utf8(b).expect("split at dots");
+        split_at_two_dots(token.as_bytes()).map(|(h, p, r)| (text(h), text(p), text(r)))
+    }
+
     #[test]
     fn compact_split() {
-        assert_eq!(split_at_two_dots("a.b.c"), Some(("a", "b", "c")));
-        assert_eq!(split_at_two_dots("a.b."), Some(("a", "b", "")));
+        assert_eq!(split("a.b.c"), Some(("a", "b", "c")));
+        assert_eq!(split("a.b."), Some(("a", "b", "")));
         // The rest is not searched: its decoding refuses the dot.
-        assert_eq!(split_at_two_dots("a.b.c.d"), Some(("a", "b", "c.d")));
-        assert!(split_at_two_dots("a.b").is_none());
-        assert!(split_at_two_dots(".b.c").is_none());
-        assert!(split_at_two_dots("a..c").is_none());
-        assert!(split_at_two_dots("..").is_none());
-        assert!(split_at_two_dots("").is_none());
-        assert!(split_at_two_dots("abc").is_none());
-        assert_eq!(split_at_two_dots("é.ü.ß"), Some(("é", "ü", "ß")));
+        assert_eq!(split("a.b.c.d"), Some(("a", "b", "c.d")));
+        assert!(split("a.b").is_none());
+        assert!(split(".b.c").is_none());
+        assert!(split("a..c").is_none());
+        assert!(split("..").is_none());
+        assert!(split("").is_none());
+        assert!(split("abc").is_none());
+        assert_eq!(split("é.ü.ß"), Some(("é", "ü", "ß")));
     }
 
     #[test]
@@ -353,7 +359,7 @@ mod tests {
                 [h, p, s] if !h.is_empty() && !p.is_empty() => Some((h, p, s)),
                 _ => None,
             };
-            proptest::prop_assert_eq!(split_at_two_dots(&token), expected);
+            proptest::prop_assert_eq!(split(&token), expected);
         }
     }
 }

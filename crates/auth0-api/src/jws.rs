@@ -32,7 +32,7 @@ pub(crate) struct Decoded<'a> {
     /// Read by the tests (the fuzz target reads the header only).
     #[allow(dead_code)]
     pub(crate) payload: Map<String, Value>,
-    pub(crate) signing_input: &'a str,
+    pub(crate) signing_input: &'a [u8],
     pub(crate) signature: Vec<u8>,
 }
 
@@ -59,10 +59,10 @@ pub(crate) fn header_str<'a>(
 /// Decodes a protected header (base64url text): a JSON object with an allowed `alg` and no
 /// `crit` (no extension is understood, RFC 7515 §4.1.11).
 pub(crate) fn decode_header(
-    text: &str,
+    text: &[u8],
     allowed: AlgSet,
 ) -> Result<(Algorithm, Map<String, Value>), JwsError> {
-    let header = b64_decode(text.as_bytes())
+    let header = b64_decode(text)
         .and_then(|b| parse_object(&b))
         .ok_or(JwsError::Malformed)?;
     let alg = match header.get("alg") {
@@ -83,7 +83,7 @@ pub(crate) fn decode_header(
 pub(crate) fn decode(token: &str, allowed: AlgSet) -> Result<Decoded<'_>, JwsError> {
     let mut signature = SignatureBuf::new();
     let c = decode_compact(
-        token,
+        token.as_bytes(),
         |h| decode_header(h, allowed).map_err(HeaderError::Jws),
         |b| parse_object(&b),
         &mut signature,
@@ -118,7 +118,7 @@ pub(crate) enum HeaderError {
 pub(crate) struct Compact<'a, 'b, H, P> {
     pub(crate) header: H,
     pub(crate) payload: P,
-    pub(crate) signing_input: &'a str,
+    pub(crate) signing_input: &'a [u8],
     /// In the caller's buffer when it fits there.
     pub(crate) signature: Cow<'b, [u8]>,
 }
@@ -128,8 +128,8 @@ pub(crate) struct Compact<'a, 'b, H, P> {
 /// when it fits. A header refused for its use is reported only once the payload and
 /// signature decoded.
 pub(crate) fn decode_compact<'a, 'b, H, P>(
-    token: &'a str,
-    header: impl FnOnce(&str) -> Result<H, HeaderError>,
+    token: &'a [u8],
+    header: impl FnOnce(&[u8]) -> Result<H, HeaderError>,
     payload: impl FnOnce(Vec<u8>) -> Option<P>,
     signature: &'b mut SignatureBuf,
 ) -> Result<Compact<'a, 'b, H, P>, HeaderError> {
@@ -139,15 +139,13 @@ pub(crate) fn decode_compact<'a, 'b, H, P>(
     // refusal of the header would otherwise come first.
     let (h, p, s) = split_at_two_dots(token).ok_or_else(malformed)?;
     let header = match header(h) {
-        Err(HeaderError::Jws(_)) if s.contains('.') => return Err(malformed()),
+        Err(HeaderError::Jws(_)) if s.contains(&b'.') => return Err(malformed()),
         Err(HeaderError::Jws(e)) => return Err(HeaderError::Jws(e)),
         other => other,
     };
-    let payload = b64_decode(p.as_bytes())
-        .and_then(payload)
-        .ok_or_else(malformed)?;
+    let payload = b64_decode(p).and_then(payload).ok_or_else(malformed)?;
     let signature = signature
-        .decode(s.as_bytes())
+        .decode(s)
         .filter(|s| !s.is_empty())
         .ok_or_else(malformed)?;
     Ok(Compact {
@@ -173,7 +171,7 @@ pub(crate) struct HeaderCache<T> {
 }
 
 struct Slot<T> {
-    text: Box<str>,
+    text: Box<[u8]>,
     value: Arc<T>,
 }
 
@@ -190,18 +188,18 @@ impl<T> HeaderCache<T> {
         }
     }
 
-    fn slot(&self, text: &str) -> Option<&ArcSwapOption<Slot<T>>> {
+    fn slot(&self, text: &[u8]) -> Option<&ArcSwapOption<Slot<T>>> {
         if text.len() > Self::MAX_TEXT {
             return None;
         }
         // The modulo keeps the index in range; `get` keeps it panic-free regardless.
         let slots = u64::try_from(self.slots.len()).ok()?;
-        let index = usize::try_from(self.hasher.hash(text.as_bytes()) % slots).ok()?;
+        let index = usize::try_from(self.hasher.hash(text) % slots).ok()?;
         self.slots.get(index)
     }
 
     /// The accepted header stored for exactly `text`.
-    pub(crate) fn get(&self, text: &str) -> Option<Arc<T>> {
+    pub(crate) fn get(&self, text: &[u8]) -> Option<Arc<T>> {
         let guard = self.slot(text)?.load();
         match &*guard {
             Some(slot) if *slot.text == *text => Some(Arc::clone(&slot.value)),
@@ -213,8 +211,8 @@ impl<T> HeaderCache<T> {
     /// parse of the same text; stores a success (replacing the slot's previous header).
     pub(crate) fn get_or_parse<E>(
         &self,
-        text: &str,
-        parse: impl FnOnce(&str) -> Result<T, E>,
+        text: &[u8],
+        parse: impl FnOnce(&[u8]) -> Result<T, E>,
     ) -> Result<Arc<T>, E> {
         if let Some(hit) = self.get(text) {
             return Ok(hit);
@@ -262,7 +260,7 @@ mod tests {
         assert_eq!(d.header_str("kid"), Ok(Some("k")));
         assert_eq!(d.payload["sub"], "x");
         assert_eq!(d.signature, b"sig");
-        assert_eq!(d.signing_input, &t[..t.rfind('.').unwrap_or(0)]);
+        assert_eq!(d.signing_input, &t.as_bytes()[..t.rfind('.').unwrap_or(0)]);
     }
 
     #[test]
@@ -371,7 +369,7 @@ mod robustness {
                 continue;
             };
             if let Ok(d) = decode(s, AlgSet::all()) {
-                assert!(s.starts_with(d.signing_input));
+                assert!(s.as_bytes().starts_with(d.signing_input));
             }
         }
     }

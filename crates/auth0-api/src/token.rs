@@ -46,7 +46,7 @@ impl TokenHeader {
     pub(crate) const SLOTS: usize = 64;
 
     /// Decodes and checks a header (its base64url text).
-    fn parse(text: &str, allowed: AlgSet) -> Result<Self, HeaderError> {
+    fn parse(text: &[u8], allowed: AlgSet) -> Result<Self, HeaderError> {
         let (alg, header) = jws::decode_header(text, allowed).map_err(HeaderError::Jws)?;
         let typ = jws::header_str(&header, "typ")
             .map_err(|_| HeaderError::Use(Error::new(ErrorKind::InvalidTokenType)))?;
@@ -138,7 +138,7 @@ impl<V: Clone + Send + Sync + 'static> TokenCache<V> {
     }
 
     /// The cache key of `token` (its SHA-256), when the cache is on.
-    fn key(&self, token: &str) -> Option<[u8; 32]> {
+    fn key(&self, token: &[u8]) -> Option<[u8; 32]> {
         self.0.as_ref().map(|_| sha256(token))
     }
 
@@ -148,8 +148,8 @@ impl<V: Clone + Send + Sync + 'static> TokenCache<V> {
 
     /// What the doorkeeper knows `token` by, when the cache is on: worked out once per
     /// request, for [`TokenCache::may_hold`] and then [`TokenCache::admit`].
-    fn mark(&self, token: &str) -> Option<u64> {
-        self.0.as_ref().map(|e| e.doorkeeper.mark(token.as_bytes()))
+    fn mark(&self, token: &[u8]) -> Option<u64> {
+        self.0.as_ref().map(|e| e.doorkeeper.mark(token))
     }
 
     /// Whether the token whose [`TokenCache::mark`] is `mark` may be cached: the
@@ -170,21 +170,21 @@ impl<V: Clone + Send + Sync + 'static> TokenCache<V> {
     }
 
     /// `token` among the most recent hits: compared whole, not hashed.
-    fn recent(&self, token: &str) -> Option<V> {
-        self.0.as_ref().and_then(|e| e.recent.get(token.as_bytes()))
+    fn recent(&self, token: &[u8]) -> Option<V> {
+        self.0.as_ref().and_then(|e| e.recent.get(token))
     }
 
     /// Offers a token that just hit to the most recent hits.
-    fn promote(&self, token: &str, value: &V) {
+    fn promote(&self, token: &[u8], value: &V) {
         if let Some(e) = &self.0 {
-            e.recent.offer(token.as_bytes(), || value.clone());
+            e.recent.offer(token, || value.clone());
         }
     }
 
     /// Forgets `token`, cached under `key` (its SHA-256).
-    fn invalidate(&self, token: &str, key: &[u8; 32]) {
+    fn invalidate(&self, token: &[u8], key: &[u8; 32]) {
         if let Some(e) = &self.0 {
-            e.recent.remove(token.as_bytes());
+            e.recent.remove(token);
             e.map.invalidate(key);
         }
     }
@@ -195,7 +195,7 @@ impl<V: Clone + Send + Sync + 'static> TokenCache<V> {
     /// `entry` builds the value from that key.
     fn admit(
         &self,
-        token: &str,
+        token: &[u8],
         mark: Option<u64>,
         key: Option<[u8; 32]>,
         entry: impl FnOnce(&[u8; 32]) -> V,
@@ -203,7 +203,7 @@ impl<V: Clone + Send + Sync + 'static> TokenCache<V> {
         let Some(e) = &self.0 else {
             return false;
         };
-        let mark = mark.unwrap_or_else(|| e.doorkeeper.mark(token.as_bytes()));
+        let mark = mark.unwrap_or_else(|| e.doorkeeper.mark(token));
         match e.doorkeeper.seen_before(mark) {
             Sighting::Again => {}
             Sighting::First { cleared } => {
@@ -238,13 +238,14 @@ impl<V: Clone + Send + Sync + 'static> TokenCache<V> {
     /// Whether `token` is cached.
     #[cfg(test)]
     pub(crate) fn contains(&self, token: &str) -> bool {
-        self.key(token).is_some_and(|k| self.get(&k).is_some())
+        self.key(token.as_bytes())
+            .is_some_and(|k| self.get(&k).is_some())
     }
 
     /// Whether `token` is among the most recent hits.
     #[cfg(test)]
     pub(crate) fn is_recent(&self, token: &str) -> bool {
-        self.recent(token).is_some()
+        self.recent(token.as_bytes()).is_some()
     }
 }
 
@@ -349,9 +350,9 @@ impl Doorkeeper {
 }
 
 /// The SHA-256 of a token: the token cache's key, and what a DPoP proof's `ath` encodes.
-pub(crate) fn sha256(token: &str) -> [u8; 32] {
+pub(crate) fn sha256(token: &[u8]) -> [u8; 32] {
     let mut k = [0u8; 32];
-    k.copy_from_slice(digest::digest(&digest::SHA256, token.as_bytes()).as_ref());
+    k.copy_from_slice(digest::digest(&digest::SHA256, token).as_ref());
     k
 }
 
@@ -359,7 +360,7 @@ impl TokenVerifier {
     /// Verifies `token`; `request` is what a domains resolver may look at.
     pub(crate) async fn verify(
         &self,
-        token: &str,
+        token: &[u8],
         request: Option<RequestInfo<'_>>,
     ) -> Result<Claims, Error> {
         Ok(self.verify_inner(token, false, request).await?.0)
@@ -371,7 +372,7 @@ impl TokenVerifier {
     /// whole text, without hashing it).
     pub(crate) async fn verify_with_sha256(
         &self,
-        token: &str,
+        token: &[u8],
         request: Option<RequestInfo<'_>>,
     ) -> Result<(Claims, [u8; 32]), Error> {
         let (claims, sha) = self.verify_inner(token, true, request).await?;
@@ -382,7 +383,7 @@ impl TokenVerifier {
     /// then).
     async fn verify_inner(
         &self,
-        token: &str,
+        token: &[u8],
         want_sha256: bool,
         request: Option<RequestInfo<'_>>,
     ) -> Result<(Claims, Option<[u8; 32]>), Error> {
@@ -443,7 +444,7 @@ impl TokenVerifier {
     /// (`mark`: its doorkeeper mark, `cache_key`: its SHA-256, when already computed).
     async fn verify_fresh(
         &self,
-        token: &str,
+        token: &[u8],
         mark: Option<u64>,
         cache_key: Option<[u8; 32]>,
         request: Option<RequestInfo<'_>>,
@@ -487,7 +488,7 @@ impl TokenVerifier {
         if !key.supports(alg) {
             return Err(ErrorKind::KeyMismatch.into());
         }
-        if !key.verify(alg, decoded.signing_input.as_bytes(), &decoded.signature) {
+        if !key.verify(alg, decoded.signing_input, &decoded.signature) {
             return Err(ErrorKind::InvalidSignature.into());
         }
 
@@ -533,8 +534,8 @@ mod tests {
     use auth0_api_testing::TestIssuer;
 
     /// A distinct token text per `i` (its last 16 bytes differ).
-    fn tok(i: u64) -> String {
-        format!("header.payload.signature-{i:016}")
+    fn tok(i: u64) -> Vec<u8> {
+        format!("header.payload.signature-{i:016}").into_bytes()
     }
 
     #[test]
@@ -549,9 +550,9 @@ mod tests {
         assert_eq!(cache.get(&sha256(&t)), Some(1));
         // A caller's key is used as given.
         let u = tok(2);
-        assert!(!cache.admit(&u, None, Some(sha256("other")), |_| 2));
-        assert!(cache.admit(&u, None, Some(sha256("other")), |_| 2));
-        assert_eq!(cache.get(&sha256("other")), Some(2));
+        assert!(!cache.admit(&u, None, Some(sha256(b"other")), |_| 2));
+        assert!(cache.admit(&u, None, Some(sha256(b"other")), |_| 2));
+        assert_eq!(cache.get(&sha256(b"other")), Some(2));
         // A caller's mark too: the one `may_hold` was given, as a request passes it on.
         let v = tok(3);
         let mark = cache.mark(&v);
@@ -565,10 +566,10 @@ mod tests {
             !off.admit(&t, None, None, |_| 1) && !off.admit(&t, None, None, |_| 1),
             "cache off"
         );
-        assert!(off.key("t").is_none());
+        assert!(off.key(b"t").is_none());
         assert!(off.mark(&t).is_none() && !off.may_hold(off.mark(&t)));
         let on: TokenCache<u64> = TokenCache::new(1);
-        assert_eq!(on.key("t"), Some(sha256("t")));
+        assert_eq!(on.key(b"t"), Some(sha256(b"t")));
     }
 
     #[test]
@@ -579,7 +580,7 @@ mod tests {
         // Cleared after `capacity` first sightings: a token seen once, then forgotten,
         // is a first sighting again.
         let d = Doorkeeper::new(50);
-        let m = |i: u64| d.mark(tok(i).as_bytes());
+        let m = |i: u64| d.mark(&tok(i));
         assert!(matches!(
             d.seen_before(m(0)),
             Sighting::First { cleared: false }
@@ -604,10 +605,10 @@ mod tests {
         // and of first sightings).
         let d = Doorkeeper::new(10_000);
         for i in 0..19_999 {
-            d.record(d.mark(tok(i).as_bytes()));
+            d.record(d.mark(&tok(i)));
         }
         let false_positives = (100_000..110_000)
-            .filter(|i| d.contains(d.mark(tok(*i).as_bytes())))
+            .filter(|i| d.contains(d.mark(&tok(*i))))
             .count();
         assert!(false_positives < 250, "{false_positives}");
         // Two distinct bits of one word per mark, whatever the mark.
@@ -624,16 +625,12 @@ mod tests {
     fn marks_are_keyed_and_read_the_last_sixteen_bytes() {
         let (a, b) = (Doorkeeper::new(10), Doorkeeper::new(10));
         let t = tok(7);
-        assert_eq!(a.mark(t.as_bytes()), a.mark(format!("x{t}").as_bytes()));
-        assert_ne!(a.mark(t.as_bytes()), a.mark(tok(8).as_bytes()));
-        assert_ne!(
-            a.mark(t.as_bytes()),
-            b.mark(t.as_bytes()),
-            "per-process key"
-        );
+        assert_eq!(a.mark(&t), a.mark(&[b"x".as_slice(), &t].concat()));
+        assert_ne!(a.mark(&t), a.mark(&tok(8)));
+        assert_ne!(a.mark(&t), b.mark(&t), "per-process key");
         // Short inputs (never a valid token) are marked without panicking.
         for n in 0..17 {
-            let _ = a.mark(&t.as_bytes()[..n]);
+            let _ = a.mark(&t[..n]);
         }
     }
 
@@ -769,8 +766,13 @@ mod tests {
             for _ in 0..4 {
                 for t in [&a, &b] {
                     let recent = tokens.cache.is_recent(t);
-                    let (claims, sha) = tokens.verify_with_sha256(t, None).await.unwrap();
-                    assert_eq!(sha, sha256(t), "capacity {capacity}, recent {recent}");
+                    let (claims, sha) =
+                        tokens.verify_with_sha256(t.as_bytes(), None).await.unwrap();
+                    assert_eq!(
+                        sha,
+                        sha256(t.as_bytes()),
+                        "capacity {capacity}, recent {recent}"
+                    );
                     assert_eq!(claims.sub(), Some(if t == &a { "a" } else { "b" }));
                     paths.push(recent);
                 }
@@ -807,7 +809,7 @@ mod tests {
         assert!(
             auth0
                 .token_cache()
-                .may_hold(auth0.token_cache().mark(&forged)),
+                .may_hold(auth0.token_cache().mark(forged.as_bytes())),
             "the same signature: looked up by its SHA-256, and not found"
         );
         for bad in [forged, flipped] {
@@ -841,7 +843,7 @@ mod tests {
             issuer.token().sub("a").sign(),
             issuer.token().sub("b").sign(),
         );
-        let header_of = |t: &str| t.split('.').next().unwrap_or_default().to_owned();
+        let header_of = |t: &str| t.split('.').next().unwrap_or_default().as_bytes().to_vec();
         assert_eq!(header_of(&a), header_of(&b), "one key, one header text");
         auth0.verify_access_token(&a).await.unwrap();
         let first = headers.get(&header_of(&a)).expect("stored once accepted");
@@ -867,7 +869,11 @@ mod tests {
 
         // A header refused for its use is reported after a malformed payload, as the
         // checks without a cache report it.
-        let bad_payload = format!("{}.e30x.{}", header_of(&wrong_typ), "AAAA");
+        let bad_payload = format!(
+            "{}.e30x.{}",
+            String::from_utf8(header_of(&wrong_typ)).unwrap(),
+            "AAAA"
+        );
         let err = auth0.verify_access_token(&bad_payload).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::MalformedToken);
 

@@ -305,7 +305,7 @@ impl Auth0 {
     /// [`Auth0::verify`], which checks the proof; or, if possession is proven some other way,
     /// say so with [`Auth0::verify_access_token_ignoring_dpop_binding`].
     pub async fn verify_access_token(&self, token: &str) -> Result<Claims, Error> {
-        let claims = self.inner.tokens.verify(token, None).await?;
+        let claims = self.inner.tokens.verify(token.as_bytes(), None).await?;
         if claims.has_cnf() {
             return Err(Error::new(ErrorKind::BoundTokenAsBearer));
         }
@@ -320,7 +320,7 @@ impl Auth0 {
         &self,
         token: &str,
     ) -> Result<Claims, Error> {
-        self.inner.tokens.verify(token, None).await
+        self.inner.tokens.verify(token.as_bytes(), None).await
     }
 
     /// The complete HTTP response for a refused request (RFC 6750 §3, RFC 9449 §7.1): status, one

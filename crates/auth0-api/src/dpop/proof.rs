@@ -49,7 +49,7 @@ pub(crate) fn single_proof(headers: &HeaderMap) -> Result<&str, Error> {
 /// `ath`: base64url(SHA-256(access token)).
 #[cfg(test)]
 pub(crate) fn ath(token: &str) -> String {
-    crate::jose::b64_encode(&crate::token::sha256(token))
+    crate::jose::b64_encode(&crate::token::sha256(token.as_bytes()))
 }
 
 /// Whether `claimed` is the `ath` of the token whose SHA-256 is `token_sha256`, without
@@ -83,7 +83,7 @@ impl DpopVerifier {
             signing_input,
             signature,
         } = decode_compact(
-            proof,
+            proof.as_bytes(),
             |h| self.headers.get_or_parse(h, |t| parse_header(t, algs)),
             // The one-pass reader: the strict grammar of `parse_object`, no map built.
             |b| crate::payload::parse(b, &crate::payload::Watched::NONE),
@@ -94,7 +94,7 @@ impl DpopVerifier {
             HeaderError::Use(e) => e,
         })?;
         let key = &header.key;
-        if !key.verify(header.alg, signing_input.as_bytes(), &signature) {
+        if !key.verify(header.alg, signing_input, &signature) {
             return Err(ErrorKind::InvalidDpopSignature.into());
         }
 
@@ -186,7 +186,7 @@ mod tests {
         );
         assert!(ath_matches(
             "zAr5codUO2XaLH4UdkJgIYJsqxZvHgY-0BK4Vf-BllY",
-            &crate::token::sha256("test_token")
+            &crate::token::sha256(b"test_token")
         ));
         for wrong in [
             "zAr5codUO2XaLH4UdkJgIYJsqxZvHgY-0BK4Vf-BllZ",
@@ -195,7 +195,7 @@ mod tests {
             "",
         ] {
             assert!(
-                !ath_matches(wrong, &crate::token::sha256("test_token")),
+                !ath_matches(wrong, &crate::token::sha256(b"test_token")),
                 "{wrong}"
             );
         }
