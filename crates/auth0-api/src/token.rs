@@ -366,22 +366,11 @@ impl TokenVerifier {
         Ok(self.verify_inner(token, false, request).await?.0)
     }
 
-    /// [`TokenVerifier::verify`] that also gives the token's [`sha256`], which the DPoP
-    /// path needs for `ath`: computed once for the cache and the proof, and taken from
-    /// the cache entry when the token is among the most recent hits (found there by its
-    /// whole text, without hashing it).
-    pub(crate) async fn verify_with_sha256(
-        &self,
-        token: &[u8],
-        request: Option<RequestInfo<'_>>,
-    ) -> Result<(Claims, [u8; 32]), Error> {
-        let (claims, sha) = self.verify_inner(token, true, request).await?;
-        Ok((claims, sha.unwrap_or_else(|| sha256(token))))
-    }
-
-    /// Verifies `token`; with `want_sha256`, also returns its SHA-256 (always `Some`
-    /// then).
-    async fn verify_inner(
+    /// Verifies `token`; with `want_sha256`, also returns its [`sha256`] (always `Some`
+    /// then), which the DPoP path needs for `ath`: computed once for the cache and the
+    /// proof, and taken from the cache entry when the token is among the most recent hits
+    /// (found there by its whole text, without hashing it).
+    pub(crate) async fn verify_inner(
         &self,
         token: &[u8],
         want_sha256: bool,
@@ -767,10 +756,10 @@ mod tests {
                 for t in [&a, &b] {
                     let recent = tokens.cache.is_recent(t);
                     let (claims, sha) =
-                        tokens.verify_with_sha256(t.as_bytes(), None).await.unwrap();
+                        tokens.verify_inner(t.as_bytes(), true, None).await.unwrap();
                     assert_eq!(
                         sha,
-                        sha256(t.as_bytes()),
+                        Some(sha256(t.as_bytes())),
                         "capacity {capacity}, recent {recent}"
                     );
                     assert_eq!(claims.sub(), Some(if t == &a { "a" } else { "b" }));

@@ -246,20 +246,14 @@ impl Auth0 {
             url: url.as_deref(),
             headers,
         });
-        match scheme {
+        // What each scheme checks before the token: a Bearer request carries no proof; a
+        // DPoP request has a URL (its `htu`) and exactly one proof.
+        let proof = match scheme {
             Scheme::Bearer => {
                 if mode.accepts_dpop() && headers.contains_key(crate::dpop::DPOP) {
                     return Err(Error::new(ErrorKind::DpopProofWithBearer).with_scheme(scheme));
                 }
-                let claims = inner
-                    .tokens
-                    .verify(token, request)
-                    .await
-                    .map_err(|e| e.or_scheme(scheme))?;
-                if claims.has_cnf() {
-                    return Err(Error::new(ErrorKind::BoundTokenAsBearer).with_scheme(scheme));
-                }
-                Ok(claims.with_scheme(scheme))
+                None
             }
             Scheme::Dpop => {
                 let Some(htu) = url.as_deref() else {
@@ -267,32 +261,42 @@ impl Auth0 {
                 };
                 let proof =
                     crate::dpop::single_proof(headers).map_err(|e| e.with_scheme(scheme))?;
-                // One SHA-256 of the token serves the token cache and the proof's `ath`
-                // (none at all when the token is among the cache's most recent hits).
-                let (claims, token_sha256) = inner
-                    .tokens
-                    .verify_with_sha256(token, request)
-                    .await
-                    .map_err(|e| e.or_scheme(scheme))?;
-                let Some(jkt) = claims.jkt() else {
-                    return Err(Error::new(ErrorKind::UnboundTokenWithDpop).with_scheme(scheme));
-                };
-                let input = ProofInput {
-                    method,
-                    htu,
-                    access_token_sha256: &token_sha256,
-                    issuer: claims.iss(),
-                    jkt,
-                };
-                // Boxed: the proof check's state (its decoded payload, the replay store call)
-                // would otherwise size the future of every request, Bearer cache hits
-                // included, and the front ends' futures around it.
-                Box::pin(inner.dpop.verify(proof, input))
-                    .await
-                    .map_err(|e| e.or_scheme(scheme))?;
-                Ok(claims.with_scheme(scheme))
+                Some((htu, proof))
             }
-        }
+        };
+        // The token, awaited at one place for both schemes (one slot in this future, not
+        // one per scheme). For DPoP, one SHA-256 of the token serves the token cache and
+        // the proof's `ath` (none at all when the token is among the cache's most recent
+        // hits).
+        let (claims, token_sha256) = inner
+            .tokens
+            .verify_inner(token, proof.is_some(), request)
+            .await
+            .map_err(|e| e.or_scheme(scheme))?;
+        let Some((htu, proof)) = proof else {
+            if claims.has_cnf() {
+                return Err(Error::new(ErrorKind::BoundTokenAsBearer).with_scheme(scheme));
+            }
+            return Ok(claims.with_scheme(scheme));
+        };
+        let Some(jkt) = claims.jkt() else {
+            return Err(Error::new(ErrorKind::UnboundTokenWithDpop).with_scheme(scheme));
+        };
+        let token_sha256 = token_sha256.unwrap_or_else(|| crate::token::sha256(token));
+        let input = ProofInput {
+            method,
+            htu,
+            access_token_sha256: &token_sha256,
+            issuer: claims.iss(),
+            jkt,
+        };
+        // Boxed: the proof check's state (its decoded payload, the replay store call)
+        // would otherwise size the future of every request, Bearer cache hits included,
+        // and the front ends' futures around it.
+        Box::pin(inner.dpop.verify(proof, input))
+            .await
+            .map_err(|e| e.or_scheme(scheme))?;
+        Ok(claims.with_scheme(scheme))
     }
 
     /// Verifies an access token on its own: structure, `alg`, `typ`, signature against the
