@@ -334,54 +334,26 @@ impl<'a> Scanner<'a> {
             let field = Field::of(tag, name);
             let watched = watched.position(field, tag, name);
             s.ws();
-            let present = match field {
-                Field::Other => s.skip(1)?,
-                Field::Iss | Field::Sub | Field::Azp | Field::ClientId => {
-                    let (text, present) = s.text()?;
-                    *match field {
-                        Field::Iss => &mut r.iss,
-                        Field::Sub => &mut r.sub,
-                        Field::Azp => &mut r.azp,
-                        _ => &mut r.client_id,
-                    } = text;
-                    present
-                }
-                Field::Jti | Field::Htm | Field::Htu | Field::Ath | Field::Nonce => {
-                    let (text, present) = s.text()?;
-                    let p = &mut r.proof;
-                    *match field {
-                        Field::Jti => &mut p.jti,
-                        Field::Htm => &mut p.htm,
-                        Field::Htu => &mut p.htu,
-                        Field::Ath => &mut p.ath,
-                        _ => &mut p.nonce,
-                    } = text;
-                    present
-                }
-                Field::Aud | Field::Scope | Field::Permissions => {
-                    let (strings, present) = s.strings()?;
-                    *match field {
-                        Field::Aud => &mut r.aud,
-                        Field::Scope => &mut r.scope,
-                        _ => &mut r.permissions,
-                    } = strings;
-                    present
-                }
-                Field::Exp | Field::Nbf | Field::Iat => {
-                    let (date, present) = s.date()?;
-                    *match field {
-                        Field::Exp => &mut r.exp,
-                        Field::Nbf => &mut r.nbf,
-                        _ => &mut r.iat,
-                    } = date;
-                    present
-                }
-                Field::Cnf => {
-                    let (jkt, present) = s.cnf()?;
-                    r.cnf = true;
-                    r.jkt = jkt;
-                    present
-                }
+            // Each claim read by what it holds, recorded where the full reader records it.
+            let present = if let Some(slot) = r.text_mut(field) {
+                let (text, present) = s.text()?;
+                *slot = text;
+                present
+            } else if let Some(slot) = r.strings_mut(field) {
+                let (strings, present) = s.strings()?;
+                *slot = strings;
+                present
+            } else if let Some(slot) = r.date_mut(field) {
+                let (date, present) = s.date()?;
+                *slot = date;
+                present
+            } else if field == Field::Cnf {
+                let (jkt, present) = s.cnf()?;
+                r.cnf = true;
+                r.jkt = jkt;
+                present
+            } else {
+                s.skip(1)?
             };
             if let Some(i) = watched {
                 if present {

@@ -106,6 +106,47 @@ pub(crate) struct ProofClaims {
     pub(crate) nonce: Option<Text>,
 }
 
+impl Registered {
+    /// Where a string claim's value goes (`iss`, `sub`, `azp`, `client_id` and the proof's
+    /// claims); `None` for another field. Both readers record through these, so they
+    /// cannot disagree on which claim goes where.
+    fn text_mut(&mut self, field: Field) -> Option<&mut Option<Text>> {
+        Some(match field {
+            Field::Iss => &mut self.iss,
+            Field::Sub => &mut self.sub,
+            Field::Azp => &mut self.azp,
+            Field::ClientId => &mut self.client_id,
+            Field::Jti => &mut self.proof.jti,
+            Field::Htm => &mut self.proof.htm,
+            Field::Htu => &mut self.proof.htu,
+            Field::Ath => &mut self.proof.ath,
+            Field::Nonce => &mut self.proof.nonce,
+            _ => return None,
+        })
+    }
+
+    /// Where a claim of one string or an array of strings goes (`aud`, `scope`,
+    /// `permissions`); `None` for another field.
+    fn strings_mut(&mut self, field: Field) -> Option<&mut Strings> {
+        Some(match field {
+            Field::Aud => &mut self.aud,
+            Field::Scope => &mut self.scope,
+            Field::Permissions => &mut self.permissions,
+            _ => return None,
+        })
+    }
+
+    /// Where a `NumericDate` claim goes (`exp`, `nbf`, `iat`); `None` for another field.
+    fn date_mut(&mut self, field: Field) -> Option<&mut Date> {
+        Some(match field {
+            Field::Exp => &mut self.exp,
+            Field::Nbf => &mut self.nbf,
+            Field::Iat => &mut self.iat,
+            _ => return None,
+        })
+    }
+}
+
 /// A payload whose grammar was checked, with its registered claims.
 pub(crate) struct Payload {
     pub(crate) text: String,
@@ -606,29 +647,17 @@ impl<'de> Visitor<'de> for Top<'_> {
                 Seen::Number(Some(d)) => Date::At(d),
                 _ => Date::Invalid,
             };
-            match field {
-                Field::Iss => r.iss = string(seen),
-                Field::Jti => r.proof.jti = string(seen),
-                Field::Htm => r.proof.htm = string(seen),
-                Field::Htu => r.proof.htu = string(seen),
-                Field::Ath => r.proof.ath = string(seen),
-                Field::Nonce => r.proof.nonce = string(seen),
-                Field::Sub => r.sub = string(seen),
-                Field::Azp => r.azp = string(seen),
-                Field::ClientId => r.client_id = string(seen),
-                Field::Aud => r.aud = self.strings(seen),
-                Field::Scope => r.scope = self.strings(seen),
-                Field::Permissions => r.permissions = self.strings(seen),
-                Field::Exp => r.exp = date(seen),
-                Field::Nbf => r.nbf = date(seen),
-                Field::Iat => r.iat = date(seen),
-                Field::Cnf => {
-                    r.cnf = true;
-                    if let Seen::Jkt(Some(j)) = seen {
-                        r.jkt = Some(self.text(j));
-                    }
+            if let Some(slot) = r.text_mut(field) {
+                *slot = string(seen);
+            } else if let Some(slot) = r.strings_mut(field) {
+                *slot = self.strings(seen);
+            } else if let Some(slot) = r.date_mut(field) {
+                *slot = date(seen);
+            } else if field == Field::Cnf {
+                r.cnf = true;
+                if let Seen::Jkt(Some(j)) = seen {
+                    r.jkt = Some(self.text(j));
                 }
-                Field::Other => {}
             }
         }
         Ok(r)
