@@ -68,8 +68,8 @@ fn is_token68(s: &[u8]) -> bool {
 
 /// The common case in one pass over the bytes: `Bearer` or `DPoP`, spaces, then credentials
 /// within the size limit, their syntax left unchecked (see [`credentials`]): not even read
-/// as UTF-8, as the token's checks read bytes. Anything else (including every refusal) goes through the general
-/// path, which decides the error.
+/// as UTF-8, as the token's checks read bytes. Anything else (including every refusal)
+/// goes through the general path, which decides the error.
 fn well_formed(value: &HeaderValue, max_token: usize) -> Option<Credentials<'_>> {
     let bytes = value.as_bytes();
     let space = bytes.iter().position(|&b| b == b' ')?;

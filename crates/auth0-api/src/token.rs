@@ -494,9 +494,7 @@ impl TokenVerifier {
         });
         Ok(claims)
     }
-}
 
-impl TokenVerifier {
     /// The issuer's keys and the time to check a token's claims against: the clock is read
     /// once, for the keys' freshness and the claims, unless the keys had to be fetched
     /// (then it is read again once they are there).
@@ -505,15 +503,12 @@ impl TokenVerifier {
         if let Some(snapshot) = keys.ready_snapshot(now) {
             return Ok((snapshot, now));
         }
-        let snapshot = keys_snapshot(keys).await?;
+        let snapshot = keys
+            .snapshot()
+            .await
+            .map_err(|e| Error::new(ErrorKind::KeysUnavailable).with_source(e))?;
         Ok((snapshot, self.clock.now()))
     }
-}
-
-async fn keys_snapshot(keys: &Arc<KeyCache>) -> Result<Arc<Snapshot>, Error> {
-    keys.snapshot()
-        .await
-        .map_err(|e| Error::new(ErrorKind::KeysUnavailable).with_source(e))
 }
 
 #[cfg(test)]
