@@ -61,6 +61,18 @@ impl TokenHeader {
     }
 }
 
+/// A token split and decoded, its header checked.
+type Decoded<'t, 'b> = jws::Compact<'t, 'b, Arc<TokenHeader>, crate::payload::Payload>;
+
+/// A token not found in the cache, with what the lookup worked out for the cache: its
+/// doorkeeper mark and its SHA-256, when computed.
+#[derive(Clone, Copy)]
+struct Fresh<'t> {
+    token: &'t [u8],
+    mark: Option<u64>,
+    cache_key: Option<[u8; 32]>,
+}
+
 /// A verified token remembered by the SHA-256 of its compact form.
 pub(crate) struct CachedToken {
     claims: Claims,
@@ -420,36 +432,41 @@ impl TokenVerifier {
             telemetry::token_cache(false);
         }
         let cache_key = cache_key.or_else(|| want_sha256.then(|| sha256(token)));
-        // The full check runs in its own heap-allocated future: its state (the decoded
-        // token, the key lookups) is large, and inline it would make every caller's future
-        // (the front ends' extractors, layers and handlers) that much larger to build and
-        // move on every request, cache hits included. One allocation beside a signature
-        // check is nothing.
-        let claims = Box::pin(self.verify_fresh(token, mark, cache_key, request)).await?;
+        // With the keys at hand the whole check runs here, and nothing waits. Otherwise
+        // (a resolver to ask, keys to fetch, an unknown `kid`) it runs in its own
+        // heap-allocated future: its state (the decoded token, the key lookups) is large,
+        // and inline it would make every caller's future (the front ends' extractors,
+        // layers and handlers) that much larger to build and move on every request, cache
+        // hits included.
+        let fresh = Fresh {
+            token,
+            mark,
+            cache_key,
+        };
+        let claims = match self.verify_ready(fresh) {
+            Some(result) => result?,
+            None => Box::pin(self.verify_fresh(fresh, request)).await?,
+        };
         Ok((claims, cache_key.filter(|_| want_sha256)))
     }
 
-    /// The full check of a token not found in the cache, which then offers it to the cache
-    /// (`mark`: its doorkeeper mark, `cache_key`: its SHA-256, when already computed).
-    async fn verify_fresh(
+    /// Splits and decodes a token not found in the cache. The header's checks come from
+    /// the cache when the issuer's key signed a token seen before; refusals are reported in
+    /// the order of the uncached checks.
+    fn decode<'t, 'b>(
         &self,
-        token: &[u8],
-        mark: Option<u64>,
-        cache_key: Option<[u8; 32]>,
-        request: Option<RequestInfo<'_>>,
-    ) -> Result<Claims, Error> {
-        // The header's checks come from the cache when the issuer's key signed a token
-        // seen before; refusals are reported in the order of the uncached checks.
+        token: &'t [u8],
+        signature: &'b mut SignatureBuf,
+    ) -> Result<Decoded<'t, 'b>, Error> {
         let (algs, watched) = (self.algs, self.rules.watched());
-        let mut signature = SignatureBuf::new();
-        let decoded = jws::decode_compact(
+        jws::decode_compact(
             token,
             |h| {
                 self.headers
                     .get_or_parse(h, |t| TokenHeader::parse(t, algs))
             },
             |bytes| crate::payload::parse(bytes, watched),
-            &mut signature,
+            signature,
         )
         .map_err(|e| match e {
             HeaderError::Jws(JwsError::Malformed) => Error::new(ErrorKind::MalformedToken),
@@ -458,7 +475,41 @@ impl TokenVerifier {
                 Error::new(ErrorKind::UnsupportedCriticalHeader)
             }
             HeaderError::Use(e) => e,
-        })?;
+        })
+    }
+
+    /// The full check of a token not found in the cache when nothing has to be awaited for
+    /// it: the issuer's keys chosen without a resolver, fresh, and holding the token's key.
+    /// `None` when something must be awaited; [`TokenVerifier::verify_fresh`] then checks
+    /// the token from the start (decoding it again, which costs nothing next to the wait).
+    fn verify_ready(&self, fresh: Fresh<'_>) -> Option<Result<Claims, Error>> {
+        if self.keys.has_resolver() {
+            return None;
+        }
+        let mut signature = SignatureBuf::new();
+        let decoded = match self.decode(fresh.token, &mut signature) {
+            Ok(decoded) => decoded,
+            Err(e) => return Some(Err(e)),
+        };
+        let keys = match self.keys.for_issuer_now(decoded.payload.iss())? {
+            Ok(keys) => keys,
+            Err(e) => return Some(Err(e)),
+        };
+        let now = self.clock.now();
+        let snapshot = keys.ready_snapshot(now)?;
+        let key = snapshot.find(decoded.header.kid.as_deref(), decoded.header.alg)?;
+        Some(self.check(fresh, decoded, key, &snapshot, keys, now))
+    }
+
+    /// The full check of a token not found in the cache, waiting for what it needs (a
+    /// resolver's answer, a key fetch, a refetch for an unknown `kid`).
+    async fn verify_fresh(
+        &self,
+        fresh: Fresh<'_>,
+        request: Option<RequestInfo<'_>>,
+    ) -> Result<Claims, Error> {
+        let mut signature = SignatureBuf::new();
+        let decoded = self.decode(fresh.token, &mut signature)?;
         let (alg, kid) = (decoded.header.alg, decoded.header.kid.as_deref());
 
         // With several issuers, the unverified `iss` picks the keys; it is checked against
@@ -472,26 +523,41 @@ impl TokenVerifier {
                 .ok_or(ErrorKind::UnknownKey)?;
             now = self.clock.now();
         }
-        // Borrowed from the snapshot: cloned only if the token is admitted to the cache.
         let key = snapshot.find(kid, alg).ok_or(ErrorKind::UnknownKey)?;
+        self.check(fresh, decoded, key, &snapshot, keys, now)
+    }
+
+    /// The signature and claim checks of a decoded token with its key (borrowed from the
+    /// snapshot: cloned only if the token is admitted to the cache), which then offers it to
+    /// the cache.
+    fn check(
+        &self,
+        fresh: Fresh<'_>,
+        decoded: Decoded<'_, '_>,
+        key: &Arc<PublicKey>,
+        snapshot: &Snapshot,
+        keys: Arc<KeyCache>,
+        now: UnixTime,
+    ) -> Result<Claims, Error> {
+        let alg = decoded.header.alg;
         if !key.supports(alg) {
             return Err(ErrorKind::KeyMismatch.into());
         }
         if !key.verify(alg, decoded.signing_input, &decoded.signature) {
             return Err(ErrorKind::InvalidSignature.into());
         }
-
         let claims = self
             .rules
             .claims(decoded.payload, &snapshot.issuer, now, self.id)?;
-        self.cache.admit(token, mark, cache_key, |sha256| {
-            Arc::new(CachedToken {
-                claims: claims.clone(),
-                key: Arc::clone(key),
-                keys,
-                sha256: *sha256,
-            })
-        });
+        self.cache
+            .admit(fresh.token, fresh.mark, fresh.cache_key, |sha256| {
+                Arc::new(CachedToken {
+                    claims: claims.clone(),
+                    key: Arc::clone(key),
+                    keys,
+                    sha256: *sha256,
+                })
+            });
         Ok(claims)
     }
 

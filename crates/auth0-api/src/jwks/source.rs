@@ -169,6 +169,22 @@ impl KeySource {
         matches!(self.issuers, Issuers::Resolver { .. })
     }
 
+    /// [`KeySource::for_issuer`] when it needs no waiting: with one issuer or a fixed list
+    /// (`None` with a resolver, which is asked asynchronously).
+    pub(crate) fn for_issuer_now(&self, iss: Option<&str>) -> Option<Result<Arc<KeyCache>, Error>> {
+        let not_allowed = || Error::new(ErrorKind::IssuerNotAllowed);
+        match &self.issuers {
+            Issuers::Single => Some(self.primary.clone().ok_or_else(not_allowed)),
+            Issuers::List(list) => Some(token_issuer(iss).and_then(|token_issuer| {
+                list.iter()
+                    .find(|(a, _)| a.matches_modulo_slash(token_issuer.as_str()))
+                    .map(|(_, cache)| Arc::clone(cache))
+                    .ok_or_else(not_allowed)
+            })),
+            Issuers::Resolver { .. } => None,
+        }
+    }
+
     /// The key cache for a token whose unverified `iss` is `iss`. With several issuers,
     /// `iss` must be allowed; this is decided before any network call.
     pub(crate) async fn for_issuer(
@@ -176,22 +192,17 @@ impl KeySource {
         iss: Option<&str>,
         request: Option<RequestInfo<'_>>,
     ) -> Result<Arc<KeyCache>, Error> {
+        if let Some(found) = self.for_issuer_now(iss) {
+            return found;
+        }
         let not_allowed = || Error::new(ErrorKind::IssuerNotAllowed);
-        let (resolver, caches, gates) = match &self.issuers {
-            Issuers::Single => return self.primary.clone().ok_or_else(not_allowed),
-            Issuers::List(list) => {
-                let token_issuer = token_issuer(iss)?;
-                return list
-                    .iter()
-                    .find(|(a, _)| a.matches_modulo_slash(token_issuer.as_str()))
-                    .map(|(_, cache)| Arc::clone(cache))
-                    .ok_or_else(not_allowed);
-            }
-            Issuers::Resolver {
-                resolver,
-                caches,
-                gates,
-            } => (resolver, caches, gates),
+        let Issuers::Resolver {
+            resolver,
+            caches,
+            gates,
+        } = &self.issuers
+        else {
+            return Err(not_allowed());
         };
         let iss = iss.ok_or_else(|| Error::new(ErrorKind::MissingClaim).with_detail("iss"))?;
         let resolved = self.resolve(resolver.as_ref(), iss, request).await?;
