@@ -19,8 +19,11 @@ async fn protected(claims: Claims) -> Json<Value> {
     Json(json!({ "message": format!("Hello, {}", claims.sub().unwrap_or("?")) }))
 }
 
+/// The same answer, for a subject of the tokens' shape: formatted at run time as the
+/// protected route's is (a literal would be formatted at compile time), so that the
+/// difference between the two routes is authentication alone.
 async fn bare() -> Json<Value> {
-    Json(json!({ "message": format!("Hello, {}", "?") }))
+    Json(json!({ "message": format!("Hello, {}", std::hint::black_box("user-1234")) }))
 }
 
 /// Token `i` of the benches' shape, signed by the issuer's default key.
