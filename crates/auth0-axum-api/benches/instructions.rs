@@ -6,6 +6,10 @@
 //! - `bare_region`: the same N requests to the route without authentication (their
 //!   `Authorization` header carried and ignored, as the load test sends it to every
 //!   server);
+//! - `floor_region`: for each of those requests, its token's raw check, then the bare
+//!   route: the two in one loop, as a request to any verifier runs them (their code no
+//!   longer fits the first-level instruction cache together, which
+//!   `scripts/instructions.sh --axum --cache` shows);
 //! - `ours_region`: N requests with those tokens to the route behind the `Claims`
 //!   extractor (as in the quickstart and the `axum` bench).
 //!
@@ -38,6 +42,23 @@ fn raw_region(key: &ParsedPublicKey, raw: &[(Vec<u8>, Vec<u8>)]) {
 fn bare_region(rt: &tokio::runtime::Runtime, router: &Router, auth: &[HeaderValue]) {
     rt.block_on(async {
         for v in auth {
+            let r = router.clone().oneshot(request(Some(v))).await.unwrap();
+            assert_eq!(r.status(), StatusCode::OK);
+        }
+    });
+}
+
+#[inline(never)]
+fn floor_region(
+    rt: &tokio::runtime::Runtime,
+    key: &ParsedPublicKey,
+    raw: &[(Vec<u8>, Vec<u8>)],
+    router: &Router,
+    auth: &[HeaderValue],
+) {
+    rt.block_on(async {
+        for ((input, sig), v) in raw.iter().zip(auth) {
+            key.verify_sig(std::hint::black_box(input), sig).unwrap();
             let r = router.clone().oneshot(request(Some(v))).await.unwrap();
             assert_eq!(r.status(), StatusCode::OK);
         }
@@ -84,10 +105,14 @@ fn main() {
     bare_region(&rt, &bare_router, &auth);
     let bare_time = start.elapsed();
     let start = Instant::now();
+    floor_region(&rt, &key, &raw, &bare_router, &auth);
+    let floor_time = start.elapsed();
+    let start = Instant::now();
     ours_region(&rt, &app, &auth);
     let ours_time = start.elapsed();
     println!(
-        "instructions (axum): {N} requests, raw {raw_time:?}, bare {bare_time:?}, ours \
-         {ours_time:?} (wall time; run scripts/instructions.sh --axum for the counts)"
+        "instructions (axum): {N} requests, raw {raw_time:?}, bare {bare_time:?}, floor \
+         {floor_time:?}, ours {ours_time:?} (wall time; run scripts/instructions.sh --axum \
+         for the counts)"
     );
 }
