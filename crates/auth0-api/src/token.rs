@@ -495,8 +495,7 @@ impl TokenVerifier {
             Ok(keys) => keys,
             Err(e) => return Some(Err(e)),
         };
-        let now = self.clock.now();
-        let snapshot = keys.ready_snapshot(now)?;
+        let (snapshot, now) = self.keys_ready(&keys)?;
         let key = snapshot.find(decoded.header.kid.as_deref(), decoded.header.alg)?;
         Some(self.check(fresh, decoded, key, &snapshot, keys, now))
     }
@@ -565,15 +564,21 @@ impl TokenVerifier {
     /// once, for the keys' freshness and the claims, unless the keys had to be fetched
     /// (then it is read again once they are there).
     async fn keys_now(&self, keys: &Arc<KeyCache>) -> Result<(Arc<Snapshot>, UnixTime), Error> {
-        let now = self.clock.now();
-        if let Some(snapshot) = keys.ready_snapshot(now) {
-            return Ok((snapshot, now));
+        if let Some(ready) = self.keys_ready(keys) {
+            return Ok(ready);
         }
         let snapshot = keys
             .snapshot()
             .await
             .map_err(|e| Error::new(ErrorKind::KeysUnavailable).with_source(e))?;
         Ok((snapshot, self.clock.now()))
+    }
+
+    /// [`TokenVerifier::keys_now`] when the keys are usable without waiting: the clock read
+    /// once, for their freshness and then the claims. `None` when they must be fetched.
+    fn keys_ready(&self, keys: &Arc<KeyCache>) -> Option<(Arc<Snapshot>, UnixTime)> {
+        let now = self.clock.now();
+        keys.ready_snapshot(now).map(|snapshot| (snapshot, now))
     }
 }
 
