@@ -99,7 +99,7 @@ if [[ "$crate" == auth0-api ]]; then
   echo "  raw signature check:        $((n[raw] / tokens)) instructions"
   echo "  whole verification (ours):  $((n[ours] / tokens)) instructions"
   echo "  ours beyond the check:      $(((n[ours] - base) / tokens)) instructions"
-  floor_files=("$work/raw.out")
+  base_files=("$work/raw.out")
 else
   base=$((n[raw] + n[bare]))
   echo "per request with a new RS256 token ($tokens requests, callgrind):"
@@ -109,7 +109,7 @@ else
   echo "  ours beyond check + bare:   $(((n[ours] - base) / tokens)) instructions"
   echo "  floor (check, then bare):   $((n[floor] / tokens)) instructions"
   echo "  ours beyond the floor:      $(((n[ours] - n[floor]) / tokens)) instructions"
-  floor_files=("$work/raw.out" "$work/bare.out")
+  base_files=("$work/raw.out" "$work/bare.out")
 fi
 if ((${#cache[@]})); then
   # Simulated misses of the first-level instruction and data caches: the code and data a
@@ -126,6 +126,6 @@ if ((${#cache[@]})); then
 fi
 echo "largest differences by function (self cost per token: ours minus the check, and the bare route with --axum):"
 awk -F'\t' -v n="$tokens" '
-  NR == FNR { floor[$2] = $1; next }
-  { d = ($1 - floor[$2]) / n; if (d >= 50) printf "  %7d  %s\n", d, $2 }
-' <(per_function "${floor_files[@]}") <(per_function "$work/ours.out") | sort -rn | head -n 15
+  NR == FNR { base[$2] = $1; next }
+  { d = ($1 - base[$2]) / n; if (d >= 50) printf "  %7d  %s\n", d, $2 }
+' <(per_function "${base_files[@]}") <(per_function "$work/ours.out") | sort -rn | head -n 15
